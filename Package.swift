@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+// spawnc: compiles a Spawnfile (a Dockerfile-like recipe pinned by content ID) into a
+// systemd-nspawn settings file, .service/.socket units and a build script.
+//
+// One target per layer; the dependency graph is the architecture (see ARCHITECTURE.md).
+import PackageDescription
+
+let package = Package(
+  name: "spawnc",
+  products: [
+    .executable(name: "spawnc", targets: ["spawnc"]),
+    .library(name: "SpawnDriver", targets: ["SpawnDriver"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    // Source files, positions, diagnostics and their catalog, renderers, JSON output.
+    .target(name: "SpawnBasics"),
+    // Lexer and parser: Spawnfile text -> syntax tree + diagnostics. Never throws.
+    .target(name: "SpawnSyntax", dependencies: ["SpawnBasics"]),
+    // Checker: names, variable expansion with Dockerfile scoping, typed values.
+    .target(name: "SpawnSema", dependencies: ["SpawnBasics", "SpawnSyntax"]),
+    // Plain data the backends consume: the image plan and the runtime spec.
+    .target(name: "SpawnIR", dependencies: ["SpawnBasics"]),
+    // The only module that sees both the checked recipe and the IR.
+    .target(name: "SpawnLowering", dependencies: ["SpawnBasics", "SpawnSyntax", "SpawnSema", "SpawnIR"]),
+    // Backends: each imports the IR only.
+    .target(name: "SpawnNspawn", dependencies: ["SpawnIR"]),
+    .target(name: "SpawnUnits", dependencies: ["SpawnIR"]),
+    .target(name: "SpawnBuildScript", dependencies: ["SpawnIR"]),
+    // Library API: compile and check recipes, write outputs atomically. No printing, no exit codes.
+    .target(
+      name: "SpawnDriver",
+      dependencies: [
+        "SpawnBasics", "SpawnSyntax", "SpawnSema", "SpawnIR", "SpawnLowering",
+        "SpawnNspawn", "SpawnUnits", "SpawnBuildScript",
+      ]),
+    // The thin command-line interface.
+    .executableTarget(
+      name: "spawnc",
+      dependencies: [
+        "SpawnDriver", "SpawnBasics",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(
+      name: "SpawnTests",
+      dependencies: [
+        "SpawnBasics", "SpawnSyntax", "SpawnSema", "SpawnIR", "SpawnLowering",
+        "SpawnNspawn", "SpawnUnits", "SpawnBuildScript", "SpawnDriver",
+      ],
+      path: "Tests/SpawnTests"),
+  ]
+)
