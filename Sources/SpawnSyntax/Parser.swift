@@ -750,6 +750,18 @@ private struct ParserState {
     return start..<end
   }
 
+  static func heredocWord(_ word: String) -> (name: String, expands: Bool, stripsTabs: Bool, descriptor: Int)? {
+    Parser.heredocWord(word)
+  }
+}
+
+extension Parser {
+  /// The delimiter if `word` is a here-document marker (`<<EOF`, `<<-"EOF"`, `3<<EOF`).
+  public static func heredocName(_ word: String) -> String? { heredocWord(word)?.name }
+
+  /// Whether the whole text is one here-document marker.
+  public static func isHeredocWord(_ text: String) -> Bool { heredocName(text) != nil }
+
   /// BuildKit's `heredocFromMatch` on one word: `^(\d*)<<(-?)\s*([^<]*)$`.
   static func heredocWord(_ word: String) -> (name: String, expands: Bool, stripsTabs: Bool, descriptor: Int)? {
     let scalars = Array(word.unicodeScalars)

@@ -1,0 +1,178 @@
+import SpawnBasics
+import SpawnBuildScript
+import SpawnIR
+import SpawnLowering
+import SpawnNspawn
+import SpawnSema
+import SpawnSyntax
+import SpawnUnits
+
+/// Settings of one compilation that do not come from the recipe.
+public struct CompileOptions: Sendable {
+  /// The container name; nil derives it from the recipe's directory.
+  public var name: String?
+  /// The build context; nil means the recipe's directory.
+  public var contextDirectory: String?
+  /// spawnc's state directory, baked into the outputs.
+  public var stateDirectory: String
+  /// Look at the build context on disk (symbolic links leaving it) while checking.
+  public var inspectContext: Bool
+
+  public init(
+    name: String? = nil, contextDirectory: String? = nil, stateDirectory: String = Driver.defaultStateDirectory,
+    inspectContext: Bool = true
+  ) {
+    self.name = name
+    self.contextDirectory = contextDirectory
+    self.stateDirectory = stateDirectory
+    self.inspectContext = inspectContext
+  }
+}
+
+/// Everything one compilation produced.
+public struct Compilation: Sendable {
+  public var file: SourceFile
+  /// All diagnostics of all phases, sorted by position.
+  public var diagnostics: [Diagnostic]
+  /// nil when there are errors.
+  public var ir: RecipeIR?
+  /// The generated files; empty when there are errors.
+  public var outputs: [GeneratedFile]
+
+  public var hasErrors: Bool { diagnostics.hasErrors }
+}
+
+/// The library API of spawnc: parse, check, lower and emit, and write outputs. It prints
+/// nothing and decides no exit codes; the command-line tool does that.
+public enum Driver {
+  public static let defaultStateDirectory = "/var/lib/spawnc"
+
+  /// The state directory: the flag, else `$SPAWNC_STATE_DIR`, else `/var/lib/spawnc`.
+  public static func stateDirectory(flag: String?) -> String {
+    if let flag, !flag.isEmpty { return FileSystem.absolute(flag) }
+    if let environment = FileSystem.environment("SPAWNC_STATE_DIR"), !environment.isEmpty {
+      return FileSystem.absolute(environment)
+    }
+    return defaultStateDirectory
+  }
+
+  /// Reads a recipe (`-` is standard input); `displayName` replaces the path in messages.
+  public static func load(_ path: String, displayName: String? = nil) throws(FileSystemError) -> SourceFile {
+    SourceFile(path: displayName ?? (path == "-" ? "<stdin>" : path), bytes: try FileSystem.read(path))
+  }
+
+  /// Parses, checks, lowers and emits. `recipePath` is where the recipe lives on disk (nil for
+  /// standard input), which sets the default name and context.
+  public static func compile(_ file: SourceFile, recipePath: String?, options: CompileOptions) -> Compilation {
+    let tree = Parser.parse(file)
+    let recipeAbsolute = recipePath.map(FileSystem.absolute) ?? FileSystem.absolute("Spawnfile")
+    let recipeDirectory = parentDirectory(recipeAbsolute)
+    let context = FileSystem.absolute(options.contextDirectory ?? recipeDirectory)
+    let inspector: BuildContextInspector? =
+      options.inspectContext && FileSystem.isDirectory(context) ? FileSystemContext(root: context) : nil
+    let checked = Checker.check(tree, context: inspector)
+    var diagnostics = checked.diagnostics
+
+    let name = options.name ?? defaultName(recipeDirectory: recipeDirectory)
+    for (what, path) in [("recipe", recipeAbsolute), ("context", context), ("state directory", options.stateDirectory)]
+    where path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+      diagnostics.append(
+        Diagnostic(
+          .unrepresentableValue, "the \(what) path contains a control character", at: Span.at(0),
+          help: "Generated units name this path; move the files to a path without control characters."))
+    }
+    var ir: RecipeIR?
+    if !diagnostics.hasErrors {
+      let lowering = LoweringOptions(
+        name: name, recipePath: recipeAbsolute, contextPath: context, stateDirectory: options.stateDirectory)
+      let (lowered, loweringDiagnostics) = Lowering.lower(checked, options: lowering)
+      diagnostics.append(contentsOf: loweringDiagnostics)
+      ir = lowered
+    }
+    let outputs = ir.map(emit) ?? []
+    return Compilation(file: file, diagnostics: diagnostics.sortedByPosition(), ir: ir, outputs: outputs)
+  }
+
+  /// Runs every backend on the IR.
+  public static func emit(_ ir: RecipeIR) -> [GeneratedFile] {
+    [NspawnBackend.emit(ir)] + UnitsBackend.emit(ir) + [BuildScriptBackend.emit(ir)]
+  }
+
+  /// The default container name: the recipe directory's name, if it is a valid name.
+  static func defaultName(recipeDirectory: String) -> String {
+    let base = recipeDirectory.split(separator: "/").last.map(String.init) ?? ""
+    return base.isEmpty ? "app" : base
+  }
+
+  static func parentDirectory(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    let parent = String(path[..<slash])
+    return parent.isEmpty ? "/" : parent
+  }
+
+  /// Writes a compilation's outputs into a directory, each atomically. Files that an earlier
+  /// compilation of the same container generated and this one no longer does (a `.socket` that
+  /// is not needed any more) are removed; files spawnc did not generate are never touched.
+  /// Returns the paths written.
+  @discardableResult
+  public static func write(_ compilation: Compilation, to directory: String) throws(FileSystemError) -> [String] {
+    guard let ir = compilation.ir, !compilation.hasErrors else { return [] }
+    let files = compilation.outputs.map { file in
+      (name: file.name, contents: Array(file.contents.utf8), mode: file.isExecutable ? UInt32(0o755) : UInt32(0o644))
+    }
+    try FileSystem.writeAtomically(files, into: directory)
+    let current = Set(compilation.outputs.map(\.name))
+    for stale in FileSystem.list(directory) where !current.contains(stale) && isOurs(stale, name: ir.name) {
+      let path = directory + "/" + stale
+      if let bytes = try? FileSystem.read(path), String(decoding: bytes.prefix(400), as: UTF8.self).contains("Generated by spawnc") {
+        FileSystem.remove(path)
+      }
+    }
+    return compilation.outputs.map { directory + "/" + $0.name }
+  }
+
+  /// Whether a file name is one spawnc generates for this container.
+  static func isOurs(_ file: String, name: String) -> Bool {
+    if file == name + ".socket" { return true }
+    let prefix = name + "-proxy-"
+    guard file.hasPrefix(prefix) else { return false }
+    let rest = file.dropFirst(prefix.count)
+    for suffix in [".socket", ".service"] where rest.hasSuffix(suffix) {
+      let port = rest.dropLast(suffix.count)
+      return !port.isEmpty && port.allSatisfy(\.isNumber)
+    }
+    return false
+  }
+}
+
+extension Driver {
+  /// Every `*.Spawnfile` or `Spawnfile` under a directory (not recursive), sorted.
+  public static func recipes(in directory: String) -> [String] {
+    FileSystem.list(directory).filter { $0 == "Spawnfile" || $0.hasSuffix(".Spawnfile") }.map { directory + "/" + $0 }
+  }
+}
+
+/// The build context on disk: answers whether a COPY source leaves it through a symbolic link.
+struct FileSystemContext: BuildContextInspector {
+  let root: String
+  let realRoot: String
+
+  init(root: String) {
+    self.root = root
+    self.realRoot = FileSystem.realPath(root) ?? root
+  }
+
+  func escapingSymlink(for relativePath: String) -> String? {
+    guard relativePath != "." else { return nil }
+    var prefix = ""
+    for component in relativePath.split(separator: "/") {
+      prefix += (prefix.isEmpty ? "" : "/") + component
+      let path = root + "/" + prefix
+      guard FileSystem.exists(path) else { return nil }
+      guard FileSystem.isSymbolicLink(path) else { continue }
+      guard let target = FileSystem.realPath(path) else { return prefix }
+      if target != realRoot && !target.hasPrefix(realRoot + "/") { return prefix }
+    }
+    return nil
+  }
+}

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// A failed file-system operation, with the path and the system's reason.
+public struct FileSystemError: Error, CustomStringConvertible, Sendable {
+  public var operation: String
+  public var path: String
+  public var reason: String
+
+  public var description: String { "cannot \(operation) \(path): \(reason)" }
+
+  init(_ operation: String, _ path: String, errno code: Int32 = errno) {
+    self.operation = operation
+    self.path = path
+    self.reason = String(cString: strerror(code))
+  }
+}
+
+/// The few file-system operations the driver needs, on the C library directly (no Foundation:
+/// `spawnc check` must start in a few milliseconds).
+public enum FileSystem {
+  /// Reads a whole file, or standard input for `-`.
+  public static func read(_ path: String) throws(FileSystemError) -> [UInt8] {
+    let descriptor = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw FileSystemError("read", path) }
+    defer { if path != "-" { close(descriptor) } }
+    var status = stat()
+    if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
+      throw FileSystemError("read", path, errno: EISDIR)
+    }
+    var bytes: [UInt8] = []
+    if (status.st_mode & S_IFMT) == S_IFREG && status.st_size > 0 { bytes.reserveCapacity(Int(status.st_size)) }
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        throw FileSystemError("read", path)
+      }
+      if count == 0 { break }
+      bytes.append(contentsOf: chunk[0..<count])
+    }
+    return bytes
+  }
+
+  /// Writes files into a directory so that each appears complete or not at all: every file is
+  /// written to a temporary name and flushed first, then all are renamed into place.
+  public static func writeAtomically(_ files: [(name: String, contents: [UInt8], mode: UInt32)], into directory: String)
+    throws(FileSystemError)
+  {
+    try makeDirectories(directory)
+    var written: [(temporary: String, final: String)] = []
+    do throws(FileSystemError) {
+      for file in files {
+        let final = directory + "/" + file.name
+        let temporary = directory + "/." + file.name + ".spawnc-" + String(getpid())
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(file.mode))
+        guard descriptor >= 0 else { throw FileSystemError("create", temporary) }
+        written.append((temporary, final))
+        var offset = 0
+        while offset < file.contents.count {
+          let count = file.contents.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+          if count < 0 {
+            if errno == EINTR { continue }
+            let error = FileSystemError("write", temporary)
+            close(descriptor)
+            throw error
+          }
+          offset += count
+        }
+        _ = fchmod(descriptor, mode_t(file.mode))
+        if fsync(descriptor) != 0 {
+          let error = FileSystemError("flush", temporary)
+          close(descriptor)
+          throw error
+        }
+        close(descriptor)
+      }
+      for file in written {
+        guard rename(file.temporary, file.final) == 0 else { throw FileSystemError("rename to", file.final) }
+      }
+      let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+      if directoryDescriptor >= 0 {
+        _ = fsync(directoryDescriptor)
+        close(directoryDescriptor)
+      }
+    } catch {
+      for file in written { unlink(file.temporary) }
+      throw error
+    }
+  }
+
+  /// `mkdir -p`.
+  public static func makeDirectories(_ path: String) throws(FileSystemError) {
+    var prefix = path.hasPrefix("/") ? "" : "."
+    for component in path.split(separator: "/") {
+      prefix += "/" + component
+      if mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw FileSystemError("create directory", prefix) }
+    }
+    guard isDirectory(path) else { throw FileSystemError("use directory", path, errno: ENOTDIR) }
+  }
+
+  public static func isDirectory(_ path: String) -> Bool {
+    var status = stat()
+    return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+  }
+
+  public static func exists(_ path: String) -> Bool {
+    var status = stat()
+    return lstat(path, &status) == 0
+  }
+
+  public static func isSymbolicLink(_ path: String) -> Bool {
+    var status = stat()
+    return lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK
+  }
+
+  /// The canonical absolute path (symbolic links resolved), or nil if it does not exist.
+  public static func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
+  /// The names in a directory (without `.` and `..`).
+  public static func list(_ path: String) -> [String] {
+    guard let handle = opendir(path) else { return [] }
+    defer { closedir(handle) }
+    var names: [String] = []
+    while let entry = readdir(handle) {
+      let name = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+  }
+
+  public static func remove(_ path: String) { unlink(path) }
+
+  /// The current directory.
+  public static func currentDirectory() -> String {
+    guard let buffer = getcwd(nil, 0) else { return "." }
+    defer { free(buffer) }
+    return String(cString: buffer)
+  }
+
+  /// An absolute, lexically clean version of a path.
+  public static func absolute(_ path: String) -> String {
+    let joined = path.hasPrefix("/") ? path : currentDirectory() + "/" + path
+    var parts: [Substring] = []
+    for part in joined.split(separator: "/") {
+      if part == "." { continue }
+      if part == ".." {
+        if !parts.isEmpty { parts.removeLast() }
+        continue
+      }
+      parts.append(part)
+    }
+    return "/" + parts.joined(separator: "/")
+  }
+
+  /// Whether standard error is a terminal (for coloured output).
+  public static func isTerminal(_ descriptor: Int32) -> Bool { isatty(descriptor) == 1 }
+
+  /// An environment variable.
+  public static func environment(_ name: String) -> String? {
+    guard let value = getenv(name) else { return nil }
+    return String(cString: value)
+  }
+}

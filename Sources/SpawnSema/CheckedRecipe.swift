@@ -1,0 +1,236 @@
+import SpawnBasics
+
+/// A value together with the source span it came from.
+public struct Spanned<Value: Hashable & Sendable>: Hashable, Sendable {
+  public var value: Value
+  public var span: Span
+
+  public init(_ value: Value, at span: Span) {
+    self.value = value
+    self.span = span
+  }
+}
+
+/// Name/value pairs that keep their first-definition order; setting a name again replaces the
+/// value in place (the way a Docker image's `Env` behaves).
+public struct OrderedEnvironment: Hashable, Sendable {
+  public private(set) var entries: [(name: String, value: String)] = []
+  private var index: [String: Int] = [:]
+
+  public init() {}
+
+  public init(_ entries: [(String, String)]) {
+    for (name, value) in entries { self[name] = value }
+  }
+
+  public subscript(name: String) -> String? {
+    get { index[name].map { entries[$0].value } }
+    set {
+      if let position = index[name] {
+        if let newValue { entries[position].value = newValue } else { remove(name) }
+      } else if let newValue {
+        index[name] = entries.count
+        entries.append((name, newValue))
+      }
+    }
+  }
+
+  private mutating func remove(_ name: String) {
+    guard let position = index[name] else { return }
+    entries.remove(at: position)
+    index = [:]
+    for (offset, entry) in entries.enumerated() { index[entry.name] = offset }
+  }
+
+  public var names: [String] { entries.map(\.name) }
+  public var isEmpty: Bool { entries.isEmpty }
+
+  public static func == (lhs: OrderedEnvironment, rhs: OrderedEnvironment) -> Bool {
+    lhs.entries.count == rhs.entries.count && zip(lhs.entries, rhs.entries).allSatisfy { $0 == $1 }
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    for entry in entries {
+      hasher.combine(entry.name)
+      hasher.combine(entry.value)
+    }
+  }
+}
+
+/// A base image's content ID: `sha256:` and 64 lower-case hex digits (an OSTree commit checksum).
+public struct ContentID: Hashable, Sendable, CustomStringConvertible {
+  /// The 64 hex digits.
+  public let hex: String
+
+  /// Parses `sha256:<64 lower-case hex>`; nil for anything else.
+  public init?(_ text: String) {
+    guard text.hasPrefix("sha256:") else { return nil }
+    let hex = text.dropFirst(7)
+    guard hex.utf8.count == 64, hex.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+      return nil
+    }
+    self.hex = String(hex)
+  }
+
+  public var description: String { "sha256:" + hex }
+}
+
+/// A command as written: exec form (argv) or shell form (run with `/bin/sh -c`).
+public enum CommandForm: Hashable, Sendable {
+  case exec([String])
+  case shell(String)
+
+  /// The argv it runs.
+  public var argv: [String] {
+    switch self {
+    case .exec(let argv): argv
+    case .shell(let text): ["/bin/sh", "-c", text]
+    }
+  }
+}
+
+/// An `EXPOSE`d port (or range) with its protocol and activation mode.
+public struct ExposedPort: Hashable, Sendable {
+  public enum Proto: String, Hashable, Sendable { case tcp, udp }
+  public enum Activation: String, Hashable, Sendable {
+    /// The payload binds the port itself on the host's network.
+    case none
+    /// A `.socket` unit holds the port and hands the socket to the payload.
+    case socket
+    /// A `.socket` unit holds the port; systemd-socket-proxyd forwards to the payload.
+    case proxy
+  }
+
+  public var first: Int
+  public var last: Int
+  public var proto: Proto
+  public var activation: Activation
+  public var span: Span
+}
+
+/// A stop signal, normalised to the name systemd prints (`SIGTERM`, `SIGRTMIN+3`).
+public struct StopSignal: Hashable, Sendable {
+  public var name: String
+  public var number: Int
+
+  public init(name: String, number: Int) {
+    self.name = name
+    self.number = number
+  }
+
+  /// Docker's and systemd's default.
+  public static let term = StopSignal(name: "SIGTERM", number: 15)
+}
+
+/// The image configuration as a stage's instructions leave it (Docker's image config).
+public struct ImageConfig: Hashable, Sendable {
+  public var env = OrderedEnvironment()
+  /// Where each ENV variable was last set (absent for inherited defaults such as PATH).
+  public var envSpans: [String: Span] = [:]
+  public var user: Spanned<String>?
+  /// Absolute; nil until a WORKDIR (meaning `/`).
+  public var workdir: Spanned<String>?
+  public var cmd: Spanned<CommandForm>?
+  public var entrypoint: Spanned<CommandForm>?
+  public var stopSignal: Spanned<StopSignal>?
+  public var volumes: [Spanned<String>] = []
+  public var ports: [ExposedPort] = []
+  public var labels: [Spanned<Label>] = []
+
+  public init() {}
+}
+
+public struct Label: Hashable, Sendable {
+  public var key: String
+  public var value: String
+}
+
+/// `user[:group]` for `COPY --chown`.
+public struct Owner: Hashable, Sendable {
+  public var user: String
+  public var group: String?
+}
+
+/// Where a COPY source comes from.
+public enum CopySource: Hashable, Sendable {
+  /// A path relative to the build context (or, with `--from`, absolute in that stage's root),
+  /// cleaned; `isPattern` when it holds wildcards (`*`, `?`, `[`).
+  case path(String, isPattern: Bool, span: Span)
+  /// A here-document: the file name is the delimiter, the content is the body.
+  case inline(name: String, content: String, span: Span)
+}
+
+/// A build step: what one instruction does to the image being built.
+public enum StepAction: Hashable, Sendable {
+  /// RUN in shell form, exec form, or a here-document with a `#!` line run as a script file.
+  case run(CommandForm)
+  case runScript(name: String, content: String)
+  case copy(CopyAction)
+  /// WORKDIR and VOLUME create their directory in the image.
+  case makeDirectory(String)
+}
+
+public struct CopyAction: Hashable, Sendable {
+  public enum Origin: Hashable, Sendable {
+    case context
+    case stage(Int)
+    case image(ContentID)
+  }
+
+  public var origin: Origin
+  public var sources: [CopySource]
+  /// Absolute.
+  public var destination: String
+  /// The destination is a directory (it ended in `/`, or there are several sources).
+  public var destinationIsDirectory: Bool
+  public var owner: Owner?
+  /// Permission bits, e.g. 0o755.
+  public var mode: Int?
+}
+
+/// One step and the state it runs in.
+public struct CheckedStep: Hashable, Sendable {
+  public var action: StepAction
+  /// The instruction, for progress output and diagnostics.
+  public var span: Span
+  /// The instruction as written (one line, for progress output and cache keys).
+  public var summary: String
+  /// ENV plus the ARGs in scope (ENV wins), in definition order.
+  public var environment: OrderedEnvironment
+  public var user: String?
+  /// Absolute.
+  public var workdir: String
+}
+
+/// Where a stage starts from.
+public enum StageBase: Hashable, Sendable {
+  case scratch
+  /// A pinned image; `name` is the informational part of `name@sha256:...`.
+  case image(ContentID, name: String?)
+  /// An earlier stage, by index.
+  case stage(Int)
+  /// Not resolvable (unpinned or malformed; already reported). Its configuration is unknown.
+  case unresolved
+}
+
+public struct CheckedStage: Hashable, Sendable {
+  public var index: Int
+  /// Lower-cased, as written after `AS`.
+  public var name: String?
+  public var base: StageBase
+  /// Span of the FROM instruction.
+  public var span: Span
+  public var steps: [CheckedStep]
+  /// The configuration after the stage's last instruction.
+  public var config: ImageConfig
+  /// False when the stage starts from something whose configuration spawnc cannot know
+  /// (an unpinned image): diagnostics that depend on it are suppressed.
+  public var baseIsKnown: Bool
+}
+
+/// The checker's result: every stage with its steps and final configuration, plus diagnostics.
+public struct CheckedRecipe: Sendable {
+  public var stages: [CheckedStage]
+  public var diagnostics: [Diagnostic]
+  public var hasErrors: Bool { diagnostics.hasErrors }
+}

@@ -1,0 +1,109 @@
+/// Writes systemd unit files and owns their escaping (systemd.syntax(7), systemd.unit(5),
+/// systemd.service(5) "Command lines").
+///
+/// Every method takes values as they should arrive in systemd after parsing; the writer makes
+/// sure no value can start a new line, a new key or a new command, and that `%` specifiers and
+/// `$` variables are never expanded.
+public struct UnitFileWriter {
+  public private(set) var text = ""
+
+  public init() {}
+
+  /// `# text` lines; control characters become spaces.
+  public mutating func comment(_ line: String) {
+    text += "# " + Self.singleLine(line) + "\n"
+  }
+
+  public mutating func blankLine() { text += "\n" }
+
+  public mutating func section(_ name: String) {
+    if !text.isEmpty && !text.hasSuffix("\n\n") { text += "\n" }
+    text += "[" + name + "]\n"
+  }
+
+  /// A key whose value is a fixed keyword or number written by spawnc itself (`Type=notify`).
+  public mutating func keyword(_ key: String, _ value: String) {
+    precondition(value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "%" && $0 != "\\" })
+    text += key + "=" + value + "\n"
+  }
+
+  /// A plain string that resolves specifiers, such as `Description=`: `%` is doubled; control
+  /// characters become spaces; surrounding blanks and a final backslash (which would continue
+  /// the line) are dropped, as systemd would drop or misread them.
+  public mutating func string(_ key: String, _ value: String) {
+    var scalars = Array(Self.singleLine(value).unicodeScalars)
+    while let last = scalars.last, last == "\\" || last == " " { scalars.removeLast() }
+    while let first = scalars.first, first == " " { scalars.removeFirst() }
+    let value = String(String.UnicodeScalarView(scalars))
+    text += key + "=" + Self.escapeSpecifiers(value) + "\n"
+  }
+
+  /// A list of unit names (`Requires=`, `After=`, `Also=`); names are already valid.
+  public mutating func units(_ key: String, _ names: [String]) {
+    precondition(names.allSatisfy { Self.isPlainWord($0) })
+    text += key + "=" + names.joined(separator: " ") + "\n"
+  }
+
+  /// A key holding one or more paths, each quoted when needed (`SourcePath=`, `RequiresMountsFor=`).
+  public mutating func paths(_ key: String, _ values: [String]) {
+    text += key + "=" + values.map { Self.quoteWord($0) }.joined(separator: " ") + "\n"
+  }
+
+  /// A command line (`ExecStart=` and friends). Each argument arrives in the program exactly as
+  /// given: `\` and `"` are escaped, control characters use C escapes, `%` becomes `%%`, `$`
+  /// becomes `$$`, and any argument that is not a plain word is double-quoted.
+  public mutating func command(_ key: String, _ argv: [String]) {
+    precondition(!argv.isEmpty && argv[0].hasPrefix("/"), "the program must be an absolute path")
+    text += key + "=" + argv.map { Self.quoteWord($0) }.joined(separator: " ") + "\n"
+  }
+
+  // MARK: Escaping
+
+  /// Characters that need no quoting in a command line or a path list.
+  static func isPlainWord(_ word: String) -> Bool {
+    !word.isEmpty
+      && word.utf8.allSatisfy { byte in
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+          || "/._-+=,:@".utf8.contains(byte)
+      }
+      && word != ";"
+  }
+
+  /// One word of a command line or path list, quoted and escaped as described on `command`.
+  public static func quoteWord(_ word: String) -> String {
+    if isPlainWord(word) { return word }
+    var out = "\""
+    for scalar in word.unicodeScalars {
+      switch scalar {
+      case "\\": out += "\\\\"
+      case "\"": out += "\\\""
+      case "%": out += "%%"
+      case "$": out += "$$"
+      case "\n": out += "\\n"
+      case "\t": out += "\\t"
+      case "\r": out += "\\r"
+      default:
+        if scalar.value < 0x20 || scalar.value == 0x7F {
+          let hex = String(scalar.value, radix: 16)
+          out += "\\x" + (hex.count == 1 ? "0" : "") + hex
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return out + "\""
+  }
+
+  static func escapeSpecifiers(_ value: String) -> String {
+    var out = ""
+    for scalar in value.unicodeScalars {
+      out.unicodeScalars.append(scalar)
+      if scalar == "%" { out.unicodeScalars.append("%") }
+    }
+    return out
+  }
+
+  static func singleLine(_ value: String) -> String {
+    String(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+  }
+}
