@@ -238,11 +238,13 @@ extension DiagnosticKind {
       """)
 
   public static let noCommand = DiagnosticKind(
-    "SP2013", "no-command", .error, "the final stage has nothing to run",
+    "SP2013", "no-command", .warning, "the final stage has nothing to run, so only its image is built",
     explanation: """
-      spawnc turns the final stage into a service, so it needs a command: a `CMD`, an \
-      `ENTRYPOINT`, or both (the `CMD` then supplies default arguments), in that stage or \
-      inherited from the stage it starts `FROM`.
+      spawnc turns a final stage with a command into a service. Without a `CMD` or \
+      `ENTRYPOINT` (in that stage, or inherited from the stage it starts `FROM`) there is \
+      nothing to run, so `spawnc compile` writes only the build script: the recipe builds an \
+      image that other recipes can use as their base (`FROM sha256:<id>`). If you meant a \
+      service, add its command:
 
           CMD ["/usr/bin/myservice", "--foreground"]
       """)
@@ -516,6 +518,22 @@ extension DiagnosticKind {
       primary group in the image (`RUN adduser -G group name`) and write `USER name`.
       """)
 
+  public static let absoluteCopySource = DiagnosticKind(
+    "SP5014", "absolute-copy-source", .error, "absolute COPY sources are not supported",
+    explanation: """
+      Dockerfile reads `COPY /app.conf /etc/` from the build context, ignoring the leading \
+      `/`. spawnc does not accept that spelling, because it reads like a path on the build \
+      machine: write the path relative to the context, `COPY app.conf /etc/`. (With \
+      `--from=`, sources are paths inside that stage and are absolute as usual.)
+      """)
+
+  public static let windowsPath = DiagnosticKind(
+    "SP5015", "windows-path", .error, "Windows paths are not supported",
+    explanation: """
+      spawnc builds Linux containers for systemd-nspawn. A path such as `C:\\app` comes from \
+      a Windows container recipe, which spawnc cannot build or run.
+      """)
+
   // MARK: SP6xxx — limits of the generated files
 
   public static let invalidName = DiagnosticKind(
@@ -554,7 +572,7 @@ public enum DiagnosticCatalog {
     .invalidPath,
     .addUnsupported, .onbuildUnsupported, .healthcheckUnsupported, .shellUnsupported, .maintainerUnsupported,
     .unsupportedFlag, .unsupportedDirective, .unsupportedProtocol, .symbolicMode, .exposeAddressUnsupported,
-    .userGroupUnsupported,
+    .userGroupUnsupported, .absoluteCopySource, .windowsPath,
     .invalidName, .unrepresentableValue,
   ]
 

@@ -17,15 +17,18 @@ public struct CompileOptions: Sendable {
   public var stateDirectory: String
   /// Look at the build context on disk (symbolic links leaving it) while checking.
   public var inspectContext: Bool
+  /// `--build-arg NAME=VALUE`: replaces the default of each ARG of that name.
+  public var buildArguments: [String: String]
 
   public init(
     name: String? = nil, contextDirectory: String? = nil, stateDirectory: String = Driver.defaultStateDirectory,
-    inspectContext: Bool = true
+    inspectContext: Bool = true, buildArguments: [String: String] = [:]
   ) {
     self.name = name
     self.contextDirectory = contextDirectory
     self.stateDirectory = stateDirectory
     self.inspectContext = inspectContext
+    self.buildArguments = buildArguments
   }
 }
 
@@ -70,16 +73,19 @@ public enum Driver {
     let context = FileSystem.absolute(options.contextDirectory ?? recipeDirectory)
     let inspector: BuildContextInspector? =
       options.inspectContext && FileSystem.isDirectory(context) ? FileSystemContext(root: context) : nil
-    let checked = Checker.check(tree, context: inspector)
+    let checked = Checker.check(tree, context: inspector, buildArguments: options.buildArguments)
     var diagnostics = checked.diagnostics
 
     let name = options.name ?? defaultName(recipeDirectory: recipeDirectory)
     for (what, path) in [("recipe", recipeAbsolute), ("context", context), ("state directory", options.stateDirectory)]
-    where path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+    where path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) || path.hasSuffix(" ")
+      || path.hasSuffix("\\")
+    {
       diagnostics.append(
         Diagnostic(
-          .unrepresentableValue, "the \(what) path contains a control character", at: Span.at(0),
-          help: "Generated units name this path; move the files to a path without control characters."))
+          .unrepresentableValue, "the \(what) path contains a control character or ends in a blank or `\\`",
+          at: Span.at(0),
+          help: "Generated units name this path, and systemd cannot read it back; use a path without them."))
     }
     var ir: RecipeIR?
     if !diagnostics.hasErrors {
@@ -95,7 +101,7 @@ public enum Driver {
 
   /// Runs every backend on the IR.
   public static func emit(_ ir: RecipeIR) -> [GeneratedFile] {
-    [NspawnBackend.emit(ir)] + UnitsBackend.emit(ir) + [BuildScriptBackend.emit(ir)]
+    (NspawnBackend.emit(ir).map { [$0] } ?? []) + UnitsBackend.emit(ir) + [BuildScriptBackend.emit(ir)]
   }
 
   /// The default container name: the recipe directory's name, if it is a valid name.

@@ -12,9 +12,11 @@ public struct RecipeIR: Hashable, Sendable {
   public var name: String
   public var paths: Paths
   public var image: ImagePlan
-  public var runtime: RuntimeSpec
+  /// How the container runs; nil when the final stage has no command (a base image that only
+  /// gets built).
+  public var runtime: RuntimeSpec?
 
-  public init(name: String, paths: Paths, image: ImagePlan, runtime: RuntimeSpec) {
+  public init(name: String, paths: Paths, image: ImagePlan, runtime: RuntimeSpec?) {
     self.name = name
     self.paths = paths
     self.image = image

@@ -15,7 +15,7 @@ extension RecipeIR {
         ])
       ),
       ("image", image.json),
-      ("runtime", runtime.json),
+      ("runtime", runtime?.json ?? .null),
     ])
   }
 }

@@ -190,9 +190,11 @@ private struct LoweringState {
 
   // MARK: Runtime
 
-  mutating func runtimeSpec(_ final: CheckedStage) -> RuntimeSpec {
+  /// nil when the final stage has nothing to run (the checker warned about it).
+  mutating func runtimeSpec(_ final: CheckedStage) -> RuntimeSpec? {
     let config = final.config
     let argv = (config.entrypoint?.value.argv ?? []) + (config.cmd?.value.argv ?? [])
+    guard !argv.isEmpty else { return nil }
     let commandSpan = config.cmd?.span ?? config.entrypoint?.span ?? final.span
     checkCommandLine(argv, at: commandSpan)
 

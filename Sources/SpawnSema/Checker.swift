@@ -13,8 +13,12 @@ public protocol BuildContextInspector: Sendable {
 /// Checks a syntax tree: resolves stages, expands variables with Dockerfile scoping, checks
 /// typed values, and records what each stage does. Reports problems as diagnostics; never fails.
 public enum Checker {
-  public static func check(_ tree: SyntaxTree, context: BuildContextInspector? = nil) -> CheckedRecipe {
-    var state = CheckerState(tree: tree, context: context)
+  /// `buildArguments` are `--build-arg NAME=VALUE` values: they replace the default of the ARG
+  /// of that name wherever it is declared, as in `docker build`.
+  public static func check(
+    _ tree: SyntaxTree, context: BuildContextInspector? = nil, buildArguments: [String: String] = [:]
+  ) -> CheckedRecipe {
+    var state = CheckerState(tree: tree, context: context, buildArguments: buildArguments)
     state.run()
     var diagnostics = tree.diagnostics
     diagnostics.append(contentsOf: state.diagnostics.diagnostics)
@@ -31,11 +35,14 @@ private struct StageState {
   var declaredArgs: Set<String> = []
   /// First span of CMD, ENTRYPOINT and STOPSIGNAL, for duplicate warnings.
   var seen: [InstructionKind: Span] = [:]
+  /// A CMD or ENTRYPOINT of this stage was already reported as malformed.
+  var hasMalformedCommand = false
 }
 
 private struct CheckerState {
   let tree: SyntaxTree
   let context: BuildContextInspector?
+  let buildArguments: [String: String]
   let lexer: ShellLexer
   var diagnostics = DiagnosticBag()
   var globalArgs = OrderedEnvironment()
@@ -44,10 +51,13 @@ private struct CheckerState {
   /// Stage names (lower-cased) of every stage, defined or not yet, to tell forward references.
   var allStageNames: [String: Int] = [:]
   var current: StageState?
+  /// Set while expanding the image of a FROM line.
+  var reportsFrom = false
 
-  init(tree: SyntaxTree, context: BuildContextInspector?) {
+  init(tree: SyntaxTree, context: BuildContextInspector?, buildArguments: [String: String]) {
     self.tree = tree
     self.context = context
+    self.buildArguments = buildArguments
     self.lexer = ShellLexer(escapeToken: tree.escapeToken)
     for (name, value) in Values.platformArguments { globalArgs[name] = value }
   }
@@ -111,7 +121,13 @@ private struct CheckerState {
     let lookup: (String) -> String? = globalsOnly ? { snapshot.globalArgs[$0] } : { snapshot.lookup($0) }
     do {
       let result = try lexer.process(word.text, lookup: lookup)
-      reportUndefined(result.references, in: word, globalsOnly: globalsOnly)
+      let unset = result.references.filter { !$0.isSet && !$0.handlesUnset }
+      if !unset.isEmpty {
+        // A value built from unknown variables is not checked any further: either the
+        // variable is reported here, or it may come from a base image spawnc cannot see.
+        reportUndefined(unset, in: word, globalsOnly: globalsOnly)
+        return nil
+      }
       return result.value
     } catch {
       reportExpansionFailure(error, in: word)
@@ -124,7 +140,7 @@ private struct CheckerState {
     switch failure.kind {
     case .badSubstitution:
       report(
-        .badSubstitution, "bad substitution: \(failure.message)", at: span,
+        .badSubstitution, "bad variable substitution: \(failure.message)", at: span,
         help: "Write `${NAME}`, `${NAME:-default}` or `${NAME:+alternative}`; write `\\$` for a literal dollar sign.")
     case .unterminatedQuote:
       report(
@@ -132,8 +148,9 @@ private struct CheckerState {
         help: "Close the quote before the end of the instruction; inside double quotes write `\\\"` for a quote.")
     case .required(let name):
       guard baseIsKnown else { return }
+      let detail = failure.message.hasPrefix(name + ": ") ? String(failure.message.dropFirst(name.count + 2)) : failure.message
       report(
-        .requiredVariable, failure.message, at: span,
+        .requiredVariable, "`\(name)` is required: \(detail)", at: span,
         help: "Define `\(name)` with `ARG \(name)=value` or `ENV \(name)=value` before this line.")
     }
   }
@@ -145,7 +162,12 @@ private struct CheckerState {
       let span = word.span(of: reference.range)
       var help: String
       var message = "`\(name)` is not defined"
-      if globalsOnly {
+      if globalsOnly && globalDeclared.contains(name) && reportsFrom {
+        report(
+          .unpinnedFrom, "the base image is not pinned: `\(name)` is declared without a value", at: span,
+          help: "Give the ARG a pinned default, e.g. `ARG \(name)=sha256:<64 hex digits>`, or pass `--build-arg \(name)=sha256:<id>`.")
+        continue
+      } else if globalsOnly {
         help = "Declare it before the first FROM: `ARG \(name)=value`."
       } else if current?.declaredArgs.contains(name) == true {
         message = "`\(name)` is declared by ARG but has no value"
@@ -265,6 +287,7 @@ private struct CheckerState {
     }
     if instruction.isMalformed {
       _ = checkFlags(instruction)
+      if instruction.kind == .cmd || instruction.kind == .entrypoint { current?.hasMalformedCommand = true }
       return
     }
     switch instruction.kind {
@@ -325,15 +348,11 @@ private struct CheckerState {
         help: "Shell form always uses `/bin/sh -c`. For another shell, write the exec form: "
           + "`RUN [\"/bin/bash\", \"-c\", \"...\"]`.")
     case .maintainer:
-      let author = instruction.argumentText.text
+      let label = "LABEL org.opencontainers.image.authors=\"\(instruction.argumentText.text.replacingQuotes())\""
       report(
         .maintainerUnsupported, "`MAINTAINER` is not supported; use a label", at: span,
-        help: "Write `LABEL org.opencontainers.image.authors=\"\(author)\"`.",
-        fixIts: [
-          .replace(
-            instruction.span, with: "LABEL org.opencontainers.image.authors=\"\(author.replacingQuotes())\"",
-            "replace with an `org.opencontainers.image.authors` label")
-        ])
+        help: "Write `\(label)`.",
+        fixIts: [.replace(instruction.span, with: label, "replace with an `org.opencontainers.image.authors` label")])
     default:
       break
     }
@@ -381,7 +400,10 @@ private struct CheckerState {
     }
 
     let reference = words[0]
-    guard let text = expand(reference, globalsOnly: true) else { return }
+    reportsFrom = true
+    let expanded = expand(reference, globalsOnly: true)
+    reportsFrom = false
+    guard let text = expanded else { return }
     guard !text.isEmpty else {
       report(.emptyValue, "the base image is empty after expansion", at: reference.span, help: "Check the ARGs this FROM uses.")
       return
@@ -419,6 +441,7 @@ private struct CheckerState {
 
   /// ARG values each finished stage ended with, for stages built FROM it.
   var stageArgs: [Int: OrderedEnvironment] = [:]
+  var stagesWithMalformedCommand: Set<Int> = []
 
   /// Resolves an image reference to a content ID, reporting unpinned and malformed ones.
   mutating func classifyImage(_ text: String, span: Span, what: String) -> (ContentID, String?)? {
@@ -458,6 +481,7 @@ private struct CheckerState {
 
   mutating func finishStage() {
     guard let finished = current else { return }
+    if finished.hasMalformedCommand { stagesWithMalformedCommand.insert(finished.stage.index) }
     stageArgs[finished.stage.index] = finished.args
     stages.append(finished.stage)
     current = nil
@@ -634,7 +658,9 @@ private struct CheckerState {
         continue
       }
       var value: String?
-      if let valueWord {
+      if let override = buildArguments[name] {
+        value = override
+      } else if let valueWord {
         guard let expanded = global ? expand(valueWord, globalsOnly: true) : expand(valueWord) else { continue }
         value = expanded
       }
@@ -668,6 +694,12 @@ private struct CheckerState {
 
   /// Rejects empty paths and control characters; true when the path is usable.
   mutating func checkPathText(_ path: String, at span: Span, what: String) -> Bool {
+    if Values.isWindowsPath(path) {
+      report(
+        .windowsPath, "`\(path)` is a Windows path; spawnc builds Linux containers", at: span,
+        help: "This recipe is for a Windows container, which systemd-nspawn cannot run.")
+      return false
+    }
     if path.isEmpty {
       report(.emptyValue, "the \(what) path is empty", at: span, help: "Give an absolute path, e.g. `/app`.")
       return false
@@ -879,6 +911,7 @@ private struct CheckerState {
 
     var origin = CopyAction.Origin.context
     var originKnown = true
+    let copiesFromElsewhere = flags["from"] != nil
     if let flag = flags["from"], let value = flag.value {
       if value.contains("$") {
         report(
@@ -952,7 +985,7 @@ private struct CheckerState {
         failed = true
         continue
       }
-      guard let source = checkSource(raw, word: word, origin: origin) else {
+      guard let source = checkSource(raw, word: word, fromContext: !copiesFromElsewhere) else {
         failed = true
         continue
       }
@@ -1025,16 +1058,16 @@ private struct CheckerState {
   }
 
   /// Checks one COPY source path and returns it cleaned.
-  mutating func checkSource(_ raw: String, word: Word, origin: CopyAction.Origin) -> CopySource? {
+  mutating func checkSource(_ raw: String, word: Word, fromContext: Bool) -> CopySource? {
     guard checkPathText(raw, at: word.span, what: "COPY source") else { return nil }
     let isPattern = Values.isPattern(raw)
-    if case .context = origin {
+    if fromContext {
       if raw.hasPrefix("/") {
         let relative = String(raw.drop { $0 == "/" })
         report(
-          .contextEscape, "COPY sources are relative to the build context; `\(raw)` is absolute", at: word.span,
-          help: "Write the path relative to the context directory, e.g. `\(relative.isEmpty ? "." : relative)`.",
-          fixIts: [.replace(word.span, with: relative.isEmpty ? "." : relative, "make the path relative")])
+          .absoluteCopySource, "absolute COPY source `\(raw)` is not supported", at: word.span,
+          help: "COPY reads from the build context: write `\(relative.isEmpty ? "." : relative)`.",
+          fixIts: [.replace(word.span, with: relative.isEmpty ? "." : relative, "make the path relative to the context")])
         return nil
       }
       let cleaned = Values.clean(raw)
@@ -1080,11 +1113,12 @@ private struct CheckerState {
       return
     }
     let argv = (last.config.entrypoint?.value.argv ?? []) + (last.config.cmd?.value.argv ?? [])
-    if last.baseIsKnown && argv.isEmpty {
+    if last.baseIsKnown && argv.isEmpty && !stagesWithMalformedCommand.contains(last.index) {
       report(
-        .noCommand, "the final stage has no CMD or ENTRYPOINT, so the service has nothing to run",
+        .noCommand, "the final stage has no CMD or ENTRYPOINT: it is built as a base image, not run as a service",
         at: tree.file.bytes.isEmpty ? Span.at(0) : firstLineSpan(of: last.span),
-        help: "Add a command to the final stage, e.g. `CMD [\"/usr/bin/app\", \"--foreground\"]`.")
+        help: "Other recipes can start `FROM` the image's content ID. For a service, add its command, "
+          + "e.g. `CMD [\"/usr/bin/app\", \"--foreground\"]`.")
     }
     if let proxied = last.config.ports.first(where: { $0.activation == .proxy }),
       let plain = last.config.ports.first(where: { $0.activation == .none })

@@ -175,6 +175,15 @@ public enum Values {
     path.hasPrefix("/") ? clean(path) : clean(base + "/" + path)
   }
 
+  /// `C:\\x`, `C:/x` or `C:`: a drive-letter path from a Windows container recipe.
+  public static func isWindowsPath(_ path: String) -> Bool {
+    let bytes = Array(path.utf8)
+    guard bytes.count >= 2, (bytes[0] | 0x20) >= 0x61, (bytes[0] | 0x20) <= 0x7A, bytes[1] == UInt8(ascii: ":") else {
+      return false
+    }
+    return bytes.count == 2 || bytes[2] == UInt8(ascii: "\\") || bytes[2] == UInt8(ascii: "/")
+  }
+
   /// Whether a path holds wildcard characters.
   public static func isPattern(_ path: String) -> Bool {
     path.contains("*") || path.contains("?") || path.contains("[")

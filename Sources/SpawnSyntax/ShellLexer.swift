@@ -266,7 +266,7 @@ extension ShellLexer {
         throw failure(.badSubstitution, "missing '}'", from: start)
       case "{", "}", ":":
         position += 1
-        throw failure(.badSubstitution, "bad substitution", from: start)
+        throw failure(.badSubstitution, "expected a variable name after `${`", from: start)
       default: break
       }
       let name = processName()

@@ -44,9 +44,25 @@ public struct UnitFileWriter {
     text += key + "=" + names.joined(separator: " ") + "\n"
   }
 
-  /// A key holding one or more paths, each quoted when needed (`SourcePath=`, `RequiresMountsFor=`).
-  public mutating func paths(_ key: String, _ values: [String]) {
-    text += key + "=" + values.map { Self.quoteWord($0) }.joined(separator: " ") + "\n"
+  /// A key holding one path, taken whole (`SourcePath=`): specifiers are escaped, nothing is
+  /// unquoted. The path must not start or end with a blank or end with a backslash (systemd
+  /// would drop or misread them; the driver refuses such paths).
+  public mutating func path(_ key: String, _ value: String) {
+    precondition(value.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F })
+    text += key + "=" + Self.escapeSpecifiers(value) + "\n"
+  }
+
+  /// A key holding a list of paths that systemd unquotes (`RequiresMountsFor=`): each path is
+  /// double-quoted when needed, with `\\` and `\"` escaped and specifiers doubled. No `$`
+  /// expansion happens in these keys.
+  public mutating func pathList(_ key: String, _ values: [String]) {
+    text += key + "=" + values.map { Self.quoteWord($0, escapeDollar: false) }.joined(separator: " ") + "\n"
+  }
+
+  /// A list of URIs (`Documentation=`), which hold no blanks, quotes or backslashes.
+  public mutating func uris(_ key: String, _ values: [String]) {
+    precondition(values.allSatisfy { $0.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "\\" && $0 != "\"" } })
+    text += key + "=" + values.map(Self.escapeSpecifiers).joined(separator: " ") + "\n"
   }
 
   /// A command line (`ExecStart=` and friends). Each argument arrives in the program exactly as
@@ -69,8 +85,9 @@ public struct UnitFileWriter {
       && word != ";"
   }
 
-  /// One word of a command line or path list, quoted and escaped as described on `command`.
-  public static func quoteWord(_ word: String) -> String {
+  /// One word of a command line (or, without `$` doubling, of a path list), quoted and escaped
+  /// as described on `command`.
+  public static func quoteWord(_ word: String, escapeDollar: Bool = true) -> String {
     if isPlainWord(word) { return word }
     var out = "\""
     for scalar in word.unicodeScalars {
@@ -78,7 +95,7 @@ public struct UnitFileWriter {
       case "\\": out += "\\\\"
       case "\"": out += "\\\""
       case "%": out += "%%"
-      case "$": out += "$$"
+      case "$" where escapeDollar: out += "$$"
       case "\n": out += "\\n"
       case "\t": out += "\\t"
       case "\r": out += "\\r"

@@ -9,14 +9,16 @@ public enum UnitsBackend {
   public static let nspawnPath = "/usr/bin/systemd-nspawn"
   public static let proxydPath = "/usr/lib/systemd/systemd-socket-proxyd"
 
+  /// The units; none for a recipe without a command.
   public static func emit(_ ir: RecipeIR) -> [GeneratedFile] {
-    var files = [GeneratedFile(name: ir.name + ".service", contents: service(ir))]
-    if !ir.runtime.socketPorts.isEmpty {
-      files.append(GeneratedFile(name: ir.name + ".socket", contents: socket(ir)))
+    guard let runtime = ir.runtime else { return [] }
+    var files = [GeneratedFile(name: ir.name + ".service", contents: service(ir, runtime))]
+    if !runtime.socketPorts.isEmpty {
+      files.append(GeneratedFile(name: ir.name + ".socket", contents: socket(ir, runtime)))
     }
-    for port in ir.runtime.proxyPorts {
-      files.append(GeneratedFile(name: proxyName(ir, port) + ".socket", contents: proxySocket(ir, port)))
-      files.append(GeneratedFile(name: proxyName(ir, port) + ".service", contents: proxyService(ir, port)))
+    for port in runtime.proxyPorts {
+      files.append(GeneratedFile(name: proxyName(ir, port) + ".socket", contents: proxySocket(ir, runtime, port)))
+      files.append(GeneratedFile(name: proxyName(ir, port) + ".service", contents: proxyService(ir, runtime, port)))
     }
     return files
   }
@@ -30,14 +32,13 @@ public enum UnitsBackend {
   }
 
   /// The container service.
-  public static func service(_ ir: RecipeIR) -> String {
-    let runtime = ir.runtime
+  public static func service(_ ir: RecipeIR, _ runtime: RuntimeSpec) -> String {
     var writer = UnitFileWriter()
     header(&writer, ir, file: ir.name + ".service", purpose: "runs the container with systemd-nspawn.")
     writer.section("Unit")
     writer.string("Description", runtime.description)
-    if !runtime.documentation.isEmpty { writer.paths("Documentation", runtime.documentation) }
-    writer.paths("SourcePath", [ir.paths.recipe])
+    if !runtime.documentation.isEmpty { writer.uris("Documentation", runtime.documentation) }
+    writer.path("SourcePath", ir.paths.recipe)
     if !runtime.socketPorts.isEmpty {
       writer.units("Requires", [ir.name + ".socket"])
       writer.units("After", [ir.name + ".socket"])
@@ -46,7 +47,7 @@ public enum UnitsBackend {
       writer.units("Wants", ["network-online.target"])
       writer.units("After", ["network-online.target"])
     }
-    writer.paths("RequiresMountsFor", [ir.paths.stateDirectory])
+    writer.pathList("RequiresMountsFor", [ir.paths.stateDirectory])
 
     writer.section("Service")
     // nspawn reports READY=1 once the payload runs, and STOPPING=1 when it ends.
@@ -54,7 +55,7 @@ public enum UnitsBackend {
     for volume in runtime.volumes {
       writer.command("ExecStartPre", volumeInitCommand(ir, volume))
     }
-    writer.command("ExecStart", nspawnCommand(ir))
+    writer.command("ExecStart", nspawnCommand(ir, runtime))
     // SIGTERM goes to nspawn alone, which delivers the recipe's STOPSIGNAL (KillSignal= in the
     // .nspawn file) to the payload; the rest of the cgroup is killed only on timeout.
     writer.keyword("KillMode", "mixed")
@@ -82,14 +83,16 @@ public enum UnitsBackend {
   }
 
   /// `systemd-nspawn ... -- ARGV`: the payload runs as PID 1, as in Docker, so STOPSIGNAL
-  /// reaches it and `LISTEN_PID=1` is right. Every other setting lives in the .nspawn file
+  /// reaches it and `LISTEN_PID=1` is right. `--console=pipe` gives it the service's own
+  /// standard output and error (the journal) rather than a pseudo-terminal that would turn
+  /// `\n` into `\r\n`. Every other setting lives in the .nspawn file
   /// (read with `--settings=trusted`), because options on the command line would replace whole
   /// groups of settings from the file.
-  public static func nspawnCommand(_ ir: RecipeIR) -> [String] {
+  public static func nspawnCommand(_ ir: RecipeIR, _ runtime: RuntimeSpec) -> [String] {
     [
-      nspawnPath, "--quiet", "--keep-unit", "--register=no", "--settings=trusted", "--machine=" + ir.name,
+      nspawnPath, "--quiet", "--keep-unit", "--register=no", "--settings=trusted", "--console=pipe", "--machine=" + ir.name,
       "--directory=" + ir.paths.imageLink(ir.name), "--",
-    ] + ir.runtime.argv
+    ] + runtime.argv
   }
 
   /// Creates a volume's host directory on first start, seeded with what the image has at that
@@ -105,14 +108,14 @@ public enum UnitsBackend {
 
   /// The socket unit holding every `--activation=socket` port, in recipe order: nspawn drops
   /// `LISTEN_FDNAMES`, so the payload tells the sockets apart by position (fd 3, 4, ...).
-  public static func socket(_ ir: RecipeIR) -> String {
+  public static func socket(_ ir: RecipeIR, _ runtime: RuntimeSpec) -> String {
     var writer = UnitFileWriter()
     header(&writer, ir, file: ir.name + ".socket", purpose: "holds the container's ports; the first connection starts it.")
     writer.section("Unit")
-    writer.string("Description", "Sockets of " + ir.runtime.description)
-    writer.paths("SourcePath", [ir.paths.recipe])
+    writer.string("Description", "Sockets of " + runtime.description)
+    writer.path("SourcePath", ir.paths.recipe)
     writer.section("Socket")
-    for port in ir.runtime.socketPorts {
+    for port in runtime.socketPorts {
       writer.keyword(port.proto == .udp ? "ListenDatagram" : "ListenStream", String(port.number))
     }
     writer.keyword("Service", ir.name + ".service")
@@ -121,13 +124,13 @@ public enum UnitsBackend {
     return writer.text
   }
 
-  static func proxySocket(_ ir: RecipeIR, _ port: Port) -> String {
+  static func proxySocket(_ ir: RecipeIR, _ runtime: RuntimeSpec, _ port: Port) -> String {
     var writer = UnitFileWriter()
     let name = proxyName(ir, port)
     header(&writer, ir, file: name + ".socket", purpose: "holds port \(port.number); connections go to \(name).service.")
     writer.section("Unit")
-    writer.string("Description", "Port \(port.number) of " + ir.runtime.description)
-    writer.paths("SourcePath", [ir.paths.recipe])
+    writer.string("Description", "Port \(port.number) of " + runtime.description)
+    writer.path("SourcePath", ir.paths.recipe)
     writer.section("Socket")
     writer.keyword("ListenStream", String(port.number))
     writer.section("Install")
@@ -139,13 +142,13 @@ public enum UnitsBackend {
   /// pattern of systemd-socket-proxyd(8)'s namespace example), forwarding to the payload's
   /// own port on the namespace's loopback. It first waits until the payload listens, because
   /// nspawn reports the container ready before the payload has bound its port.
-  static func proxyService(_ ir: RecipeIR, _ port: Port) -> String {
+  static func proxyService(_ ir: RecipeIR, _ runtime: RuntimeSpec, _ port: Port) -> String {
     var writer = UnitFileWriter()
     let name = proxyName(ir, port)
     header(&writer, ir, file: name + ".service", purpose: "forwards port \(port.number) into the container.")
     writer.section("Unit")
-    writer.string("Description", "Proxy to port \(port.number) of " + ir.runtime.description)
-    writer.paths("SourcePath", [ir.paths.recipe])
+    writer.string("Description", "Proxy to port \(port.number) of " + runtime.description)
+    writer.path("SourcePath", ir.paths.recipe)
     writer.units("Requires", [ir.name + ".service", name + ".socket"])
     writer.units("After", [ir.name + ".service", name + ".socket"])
     writer.units("JoinsNamespaceOf", [ir.name + ".service"])

@@ -53,11 +53,27 @@ struct RecipeOptions: ParsableArguments {
   @Option(name: .customLong("state-dir"), help: "spawnc's state directory (default: $SPAWNC_STATE_DIR or /var/lib/spawnc).")
   var stateDirectory: String?
 
+  @Option(name: .customLong("build-arg"), help: ArgumentHelp("Set an ARG's value, as docker build does.", valueName: "NAME=VALUE"))
+  var buildArguments: [String] = []
+
   @Option(name: .long, help: "How to print diagnostics: human, gnu or json.")
   var format: DiagnosticFormat = .human
 
+  func validate() throws {
+    for argument in buildArguments where !argument.contains("=") {
+      throw ValidationError("--build-arg takes NAME=VALUE, not `\(argument)`")
+    }
+  }
+
   func compileOptions() -> CompileOptions {
-    CompileOptions(name: name, contextDirectory: context, stateDirectory: Driver.stateDirectory(flag: stateDirectory))
+    var values: [String: String] = [:]
+    for argument in buildArguments {
+      let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      values[String(parts[0])] = String(parts[1])
+    }
+    return CompileOptions(
+      name: name, contextDirectory: context, stateDirectory: Driver.stateDirectory(flag: stateDirectory),
+      buildArguments: values)
   }
 }
 

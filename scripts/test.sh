@@ -1,0 +1,7 @@
+#!/bin/sh
+# Installs what is missing, builds spawnc and runs the whole test suite.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build
+swift test "$@"
