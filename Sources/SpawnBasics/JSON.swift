@@ -65,28 +65,35 @@ public indirect enum JSONValue: Hashable, Sendable {
     }
   }
 
-  /// Writes a JSON string literal; control characters, `"` and `\` are escaped, everything
-  /// else (including non-ASCII) is written as UTF-8.
+  /// Writes a JSON string literal; control characters, `"` and `\\` are escaped, everything
+  /// else (including non-ASCII) is written as UTF-8. Works on bytes: every character that
+  /// needs escaping is ASCII, and UTF-8 never uses ASCII bytes inside a multi-byte character.
   public static func writeString(_ value: String, to out: inout String) {
-    out += "\""
-    for scalar in value.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case "\u{08}": out += "\\b"
-      case "\u{0C}": out += "\\f"
-      default:
-        if scalar.value < 0x20 || scalar.value == 0x7F {
-          let hex = String(scalar.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
+    let needsEscape = value.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
+    if !needsEscape {
+      out += "\""
+      out += value
+      out += "\""
+      return
+    }
+    var bytes: [UInt8] = [0x22]
+    bytes.reserveCapacity(value.utf8.count + 16)
+    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    for byte in value.utf8 {
+      switch byte {
+      case 0x22: bytes += [0x5C, 0x22]
+      case 0x5C: bytes += [0x5C, 0x5C]
+      case 0x0A: bytes += [0x5C, 0x6E]
+      case 0x0D: bytes += [0x5C, 0x72]
+      case 0x09: bytes += [0x5C, 0x74]
+      case 0x08: bytes += [0x5C, 0x62]
+      case 0x0C: bytes += [0x5C, 0x66]
+      case 0..<0x20, 0x7F:
+        bytes += [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+      default: bytes.append(byte)
       }
     }
-    out += "\""
+    bytes.append(0x22)
+    out += String(decoding: bytes, as: UTF8.self)
   }
 }

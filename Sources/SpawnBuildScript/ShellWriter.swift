@@ -17,7 +17,7 @@ public struct ShellWriter {
 
   /// `# text`; control characters become spaces.
   public mutating func comment(_ line: String) {
-    text += "# " + String(line.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) }) + "\n"
+    text += "# " + String(decoding: line.utf8.map { $0 < 0x20 || $0 == 0x7F ? 0x20 : $0 }, as: UTF8.self) + "\n"
   }
 
   /// Appends a command: a function or program name written by spawnc, then arguments quoted.
@@ -28,23 +28,28 @@ public struct ShellWriter {
   /// Single-quotes a value for sh: `'` becomes `'\''`; everything else, newlines included, is
   /// literal inside single quotes. NUL cannot be represented (the lowering refuses it).
   public static func quote(_ value: String) -> String {
-    precondition(!value.unicodeScalars.contains("\0"), "a shell word cannot hold NUL")
-    if !value.isEmpty,
-      value.utf8.allSatisfy({ byte in
-        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
-          || "/._-+=,:@%".utf8.contains(byte)
-      })
-    {
-      return value
+    var plain = !value.isEmpty
+    var hasQuote = false
+    for byte in value.utf8 {
+      precondition(byte != 0, "a shell word cannot hold NUL")
+      if byte == 0x27 { hasQuote = true }
+      if plain && !Self.isPlain(byte) { plain = false }
     }
-    var out = "'"
-    for scalar in value.unicodeScalars {
-      if scalar == "'" {
-        out += "'\\''"
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
+    if plain { return value }
+    if !hasQuote { return "'" + value + "'" }
+    var bytes: [UInt8] = [0x27]
+    bytes.reserveCapacity(value.utf8.count + 8)
+    for byte in value.utf8 {
+      if byte == 0x27 { bytes += [0x27, 0x5C, 0x27, 0x27] } else { bytes.append(byte) }
     }
-    return out + "'"
+    bytes.append(0x27)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Characters that need no quoting: letters, digits and `/._-+=,:@%`.
+  static func isPlain(_ byte: UInt8) -> Bool {
+    (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+      || byte == 0x2F || byte == 0x2E || byte == 0x5F || byte == 0x2D || byte == 0x2B || byte == 0x3D || byte == 0x2C
+      || byte == 0x3A || byte == 0x40 || byte == 0x25
   }
 }

@@ -19,6 +19,8 @@ public struct CompileOptions: Sendable {
   public var inspectContext: Bool
   /// `--build-arg NAME=VALUE`: replaces the default of each ARG of that name.
   public var buildArguments: [String: String]
+  /// Run the backends (`spawnc check` only needs the diagnostics).
+  public var emitsOutputs = true
 
   public init(
     name: String? = nil, contextDirectory: String? = nil, stateDirectory: String = Driver.defaultStateDirectory,
@@ -95,7 +97,7 @@ public enum Driver {
       diagnostics.append(contentsOf: loweringDiagnostics)
       ir = lowered
     }
-    let outputs = ir.map(emit) ?? []
+    let outputs = options.emitsOutputs ? ir.map(emit) ?? [] : []
     return Compilation(file: file, diagnostics: diagnostics.sortedByPosition(), ir: ir, outputs: outputs)
   }
 

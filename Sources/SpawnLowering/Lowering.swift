@@ -151,7 +151,7 @@ private struct LoweringState {
     switch step.action {
     case .run(let form):
       let argv = form.argv
-      if argv.contains(where: { $0.unicodeScalars.contains("\0") }) {
+      if argv.contains(where: { $0.utf8.contains(0) }) {
         diagnostics.report(
           .unrepresentableValue, "this command contains a NUL character, which no program argument can hold",
           at: step.span, help: "Remove the `\\u0000` from the command.")
@@ -185,7 +185,8 @@ private struct LoweringState {
 
   /// Progress lines are one line: newlines of here-documents and JSON strings become spaces.
   func oneLine(_ text: String) -> String {
-    String(text.unicodeScalars.map { $0.value < 0x20 ? " " : Character($0) })
+    guard text.utf8.contains(where: { $0 < 0x20 }) else { return text }
+    return String(decoding: text.utf8.map { $0 < 0x20 ? 0x20 : $0 }, as: UTF8.self)
   }
 
   // MARK: Runtime

@@ -133,11 +133,28 @@ public struct ImageConfig: Hashable, Sendable {
   public var cmd: Spanned<CommandForm>?
   public var entrypoint: Spanned<CommandForm>?
   public var stopSignal: Spanned<StopSignal>?
-  public var volumes: [Spanned<String>] = []
+  public private(set) var volumes: [Spanned<String>] = []
   public var ports: [ExposedPort] = []
-  public var labels: [Spanned<Label>] = []
+  public private(set) var labels: [Spanned<Label>] = []
+  private var labelPositions: [String: Int] = [:]
+  private var volumePaths: Set<String> = []
 
   public init() {}
+
+  /// Sets a label; a key set again keeps its first position, as in a Docker image config.
+  public mutating func setLabel(_ label: Spanned<Label>) {
+    if let position = labelPositions[label.value.key] {
+      labels[position] = label
+    } else {
+      labelPositions[label.value.key] = labels.count
+      labels.append(label)
+    }
+  }
+
+  /// Adds a volume unless the path is one already.
+  public mutating func addVolume(_ path: Spanned<String>) {
+    if volumePaths.insert(path.value).inserted { volumes.append(path) }
+  }
 }
 
 public struct Label: Hashable, Sendable {

@@ -489,16 +489,16 @@ private struct CheckerState {
 
   // MARK: Steps
 
-  /// Appends a step with the current state.
+  /// Appends a step with the current state. (The stage is mutated in place: copying it first
+  /// would copy every earlier step too, making long recipes quadratic.)
   mutating func addStep(_ action: StepAction, for instruction: Instruction) {
-    guard var state = current else { return }
-    var environment = state.stage.config.env
-    for (name, value) in state.args.entries where environment[name] == nil { environment[name] = value }
-    state.stage.steps.append(
-      CheckedStep(
-        action: action, span: instruction.span, summary: summary(of: instruction), environment: environment,
-        user: state.stage.config.user?.value, workdir: state.stage.config.workdir?.value ?? "/"))
-    current = state
+    guard current != nil else { return }
+    var environment = current!.stage.config.env
+    for (name, value) in current!.args.entries where environment[name] == nil { environment[name] = value }
+    let step = CheckedStep(
+      action: action, span: instruction.span, summary: summary(of: instruction), environment: environment,
+      user: current!.stage.config.user?.value, workdir: current!.stage.config.workdir?.value ?? "/")
+    current!.stage.steps.append(step)
   }
 
   func summary(of instruction: Instruction) -> String {
@@ -572,26 +572,25 @@ private struct CheckerState {
         help: "Write `ENTRYPOINT [\"/usr/bin/app\"]`, or `ENTRYPOINT []` to clear an inherited one.")
       return
     }
-    guard var state = current else { return }
-    warnDuplicate(&state, instruction, keyword: keyword)
+    guard current != nil else { return }
+    warnDuplicate(instruction, keyword: keyword)
     if instruction.kind == .cmd {
-      state.stage.config.cmd = Spanned(form, at: instruction.span)
+      current!.stage.config.cmd = Spanned(form, at: instruction.span)
     } else {
-      state.stage.config.entrypoint = Spanned(form, at: instruction.span)
+      current!.stage.config.entrypoint = Spanned(form, at: instruction.span)
       // An ENTRYPOINT resets a CMD inherited from the base, as in Docker.
-      if state.seen[.cmd] == nil { state.stage.config.cmd = nil }
+      if current!.seen[.cmd] == nil { current!.stage.config.cmd = nil }
     }
-    current = state
   }
 
-  mutating func warnDuplicate(_ state: inout StageState, _ instruction: Instruction, keyword: String) {
-    if let previous = state.seen[instruction.kind] {
+  mutating func warnDuplicate(_ instruction: Instruction, keyword: String) {
+    if let previous = current?.seen[instruction.kind] {
       report(
         .duplicateInstruction, "a second `\(keyword)` in this stage; only the last one takes effect",
         at: instruction.keyword.span, help: "Remove the earlier `\(keyword)`.",
         notes: [DiagnosticNote("earlier `\(keyword)` here", at: previous)])
     }
-    state.seen[instruction.kind] = instruction.keyword.span
+    current?.seen[instruction.kind] = instruction.keyword.span
   }
 
   mutating func checkEnv(_ instruction: Instruction) {
@@ -762,10 +761,9 @@ private struct CheckerState {
       report(.invalidSignal, "`\(text)` is not a signal", at: word.span, help: help, fixIts: fixIts)
       return
     }
-    guard var state = current else { return }
-    warnDuplicate(&state, instruction, keyword: "STOPSIGNAL")
-    state.stage.config.stopSignal = Spanned(signal, at: word.span)
-    current = state
+    guard current != nil else { return }
+    warnDuplicate(instruction, keyword: "STOPSIGNAL")
+    current!.stage.config.stopSignal = Spanned(signal, at: word.span)
   }
 
   mutating func checkLabel(_ instruction: Instruction) {
@@ -782,14 +780,7 @@ private struct CheckerState {
         report(.emptyValue, "the label key is empty", at: pair.key.span, help: "Write `LABEL key=value`.")
         continue
       }
-      guard var state = current else { return }
-      let label = Spanned(Label(key: key, value: value), at: pair.key.span.union(pair.value.span))
-      if let existing = state.stage.config.labels.firstIndex(where: { $0.value.key == key }) {
-        state.stage.config.labels[existing] = label
-      } else {
-        state.stage.config.labels.append(label)
-      }
-      current = state
+      current?.stage.config.setLabel(Spanned(Label(key: key, value: value), at: pair.key.span.union(pair.value.span)))
     }
   }
 
@@ -817,11 +808,7 @@ private struct CheckerState {
         report(.invalidPath, "the root directory cannot be a volume", at: word.span, help: "Name a directory such as `/data`.")
         continue
       }
-      guard var state = current else { return }
-      if !state.stage.config.volumes.contains(where: { $0.value == path }) {
-        state.stage.config.volumes.append(Spanned(path, at: word.span))
-      }
-      current = state
+      current?.stage.config.addVolume(Spanned(path, at: word.span))
       addStep(.makeDirectory(path), for: instruction)
     }
   }

@@ -89,26 +89,24 @@ public struct UnitFileWriter {
   /// as described on `command`.
   public static func quoteWord(_ word: String, escapeDollar: Bool = true) -> String {
     if isPlainWord(word) { return word }
-    var out = "\""
-    for scalar in word.unicodeScalars {
-      switch scalar {
-      case "\\": out += "\\\\"
-      case "\"": out += "\\\""
-      case "%": out += "%%"
-      case "$" where escapeDollar: out += "$$"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      case "\r": out += "\\r"
-      default:
-        if scalar.value < 0x20 || scalar.value == 0x7F {
-          let hex = String(scalar.value, radix: 16)
-          out += "\\x" + (hex.count == 1 ? "0" : "") + hex
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
+    var bytes: [UInt8] = [0x22]
+    bytes.reserveCapacity(word.utf8.count + 8)
+    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    for byte in word.utf8 {
+      switch byte {
+      case 0x5C: bytes += [0x5C, 0x5C]
+      case 0x22: bytes += [0x5C, 0x22]
+      case 0x25: bytes += [0x25, 0x25]
+      case 0x24 where escapeDollar: bytes += [0x24, 0x24]
+      case 0x0A: bytes += [0x5C, 0x6E]
+      case 0x09: bytes += [0x5C, 0x74]
+      case 0x0D: bytes += [0x5C, 0x72]
+      case 0..<0x20, 0x7F: bytes += [0x5C, 0x78, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+      default: bytes.append(byte)
       }
     }
-    return out + "\""
+    bytes.append(0x22)
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   static func escapeSpecifiers(_ value: String) -> String {

@@ -148,7 +148,9 @@ struct Check: ParsableCommand {
       } catch {
         throw UsageError(message: error.description)
       }
-      let compilation = Driver.compile(source, recipePath: path == "-" ? nil : path, options: recipe.compileOptions())
+      var options = recipe.compileOptions()
+      options.emitsOutputs = false
+      let compilation = Driver.compile(source, recipePath: path == "-" ? nil : path, options: options)
       failed = failed || compilation.hasErrors
       errors += compilation.diagnostics.filter { $0.severity == .error }.count
       warnings += compilation.diagnostics.filter { $0.severity == .warning }.count

@@ -132,3 +132,35 @@ import Testing
     #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
   }
 }
+
+import SpawnDriver
+
+/// `spawnc check` on real-world Dockerfiles reports only what spawnc deliberately does not
+/// accept: unpinned bases, unsupported Dockerfile features (SP5xxx) and, as a warning, a final
+/// stage without a command (built as a base image). Never a crash or an unexplained error.
+@Suite struct CorpusCheck {
+  static let allowed: Set<String> = ["SP2001", "SP2013"]
+
+  @Test func realWorldDockerfilesGetOnlyExplainedDiagnostics() {
+    let directory = TestPaths.corpus + "/dockerfiles"
+    let files = TestPaths.list(directory).filter { $0.hasSuffix(".Dockerfile") }
+    var counts: [String: Int] = [:]
+    var unexpected: [String] = []
+    var clean = 0
+    for name in files {
+      let file = SourceFile(path: name, bytes: TestPaths.read(directory + "/" + name))
+      let compilation = Driver.compile(
+        file, recipePath: "/src/corpus/Dockerfile", options: CompileOptions(name: "corpus", inspectContext: false))
+      if compilation.diagnostics.isEmpty { clean += 1 }
+      for diagnostic in compilation.diagnostics {
+        counts[diagnostic.code, default: 0] += 1
+        if !Self.allowed.contains(diagnostic.code) && !diagnostic.code.hasPrefix("SP5") {
+          unexpected.append(DiagnosticRenderer.gnu([diagnostic], in: file))
+        }
+      }
+    }
+    let summary = counts.keys.sorted().map { "\($0)×\(counts[$0]!)" }.joined(separator: " ")
+    print("corpus/dockerfiles: \(files.count) files checked, \(clean) without diagnostics; \(summary)")
+    #expect(unexpected.isEmpty, "\(unexpected.joined())")
+  }
+}
