@@ -1092,7 +1092,8 @@ private struct CheckerState {
 
   mutating func finalChecks() {
     guard let last = stages.last else {
-      if !tree.instructions.isEmpty {
+      // An unknown or malformed first instruction (a misspelt FROM) was reported already.
+      if !tree.instructions.isEmpty && !tree.instructions.contains(where: { $0.kind == .unknown || $0.isMalformed }) {
         report(
           .malformedFrom, "the recipe has no FROM", at: Span.at(tree.file.bytes.count),
           help: "Add `FROM sha256:<64 hex digits>` (or `FROM scratch`) after the global ARGs.")
