@@ -91,6 +91,8 @@ private struct LoweringState {
   let recipe: CheckedRecipe
   let options: LoweringOptions
   var diagnostics = DiagnosticBag()
+  /// Lowered step environments by version, so steps that share one share its storage.
+  var environments: [Int: [KeyValue]] = [:]
 
   mutating func checkName(_ final: CheckedStage) {
     guard !Lowering.isValidName(options.name) else { return }
@@ -178,9 +180,16 @@ private struct LoweringState {
           destinationIsDirectory: copy.destinationIsDirectory,
           owner: copy.owner.map { Copy.Owner(user: $0.user, group: $0.group) }, mode: copy.mode))
     }
+    let environment: [KeyValue]
+    if let shared = environments[step.environmentVersion] {
+      environment = shared
+    } else {
+      environment = step.environment.entries.map { KeyValue($0.name, $0.value) }
+      environments[step.environmentVersion] = environment
+    }
     return Step(
-      description: oneLine(step.summary), action: action,
-      environment: step.environment.entries.map { KeyValue($0.name, $0.value) }, user: step.user, workdir: step.workdir)
+      description: oneLine(step.summary), action: action, environment: environment, user: step.user,
+      workdir: step.workdir)
   }
 
   /// Progress lines are one line: newlines of here-documents and JSON strings become spaces.

@@ -214,6 +214,8 @@ public struct CheckedStep: Hashable, Sendable {
   public var summary: String
   /// ENV plus the ARGs in scope (ENV wins), in definition order.
   public var environment: OrderedEnvironment
+  /// Equal for steps that see the same environment (it changes only at ENV and ARG).
+  public var environmentVersion: Int
   public var user: String?
   /// Absolute.
   public var workdir: String

@@ -37,6 +37,9 @@ private struct StageState {
   var seen: [InstructionKind: Span] = [:]
   /// A CMD or ENTRYPOINT of this stage was already reported as malformed.
   var hasMalformedCommand = false
+  /// The environment steps see (ENV plus ARGs), computed once per change and shared by every
+  /// step until the next ENV or ARG, so long recipes stay linear.
+  var stepEnvironment: (version: Int, environment: OrderedEnvironment)?
 }
 
 private struct CheckerState {
@@ -53,6 +56,8 @@ private struct CheckerState {
   var current: StageState?
   /// Set while expanding the image of a FROM line.
   var reportsFrom = false
+  /// Numbers the distinct step environments of the whole recipe.
+  var environmentVersion = 0
 
   init(tree: SyntaxTree, context: BuildContextInspector?, buildArguments: [String: String]) {
     self.tree = tree
@@ -493,11 +498,17 @@ private struct CheckerState {
   /// would copy every earlier step too, making long recipes quadratic.)
   mutating func addStep(_ action: StepAction, for instruction: Instruction) {
     guard current != nil else { return }
-    var environment = current!.stage.config.env
-    for (name, value) in current!.args.entries where environment[name] == nil { environment[name] = value }
+    if current!.stepEnvironment == nil {
+      var environment = current!.stage.config.env
+      for (name, value) in current!.args.entries where environment[name] == nil { environment[name] = value }
+      environmentVersion += 1
+      current!.stepEnvironment = (environmentVersion, environment)
+    }
+    let (version, environment) = current!.stepEnvironment!
     let step = CheckedStep(
       action: action, span: instruction.span, summary: summary(of: instruction), environment: environment,
-      user: current!.stage.config.user?.value, workdir: current!.stage.config.workdir?.value ?? "/")
+      environmentVersion: version, user: current!.stage.config.user?.value,
+      workdir: current!.stage.config.workdir?.value ?? "/")
     current!.stage.steps.append(step)
   }
 
@@ -617,6 +628,7 @@ private struct CheckerState {
       current?.stage.config.env[name] = value
       current?.stage.config.envSpans[name] = span
     }
+    if !assignments.isEmpty { current?.stepEnvironment = nil }
   }
 
   static func suggestedVariableName(_ name: String) -> String {
@@ -674,6 +686,7 @@ private struct CheckerState {
       } else if let imported = globalArgs[name] {
         current?.args[name] = imported
       }
+      current?.stepEnvironment = nil
     }
   }
 
