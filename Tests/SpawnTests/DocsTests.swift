@@ -25,3 +25,18 @@ import Testing
     }
   }
 }
+
+import SpawnDriver
+
+/// The README's tour of the language is a valid recipe.
+@Suite struct ReadmeRecipe {
+  @Test func tourRecipeChecksClean() throws {
+    let readme = TestPaths.readText(TestPaths.root + "/README.md")
+    let start = try #require(readme.range(of: "```dockerfile\n"))
+    let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+    let recipe = String(readme[start.upperBound..<end.lowerBound])
+    let compilation = Harness.compile(recipe, name: "web")
+    #expect(compilation.diagnostics.isEmpty, "\(DiagnosticRenderer.human(compilation.diagnostics, in: compilation.file))")
+    #expect(compilation.outputs.map(\.name) == ["web.nspawn", "web.service", "web.socket", "build-web.sh"])
+  }
+}
