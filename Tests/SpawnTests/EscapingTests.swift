@@ -91,17 +91,50 @@ import Testing
     #expect(dump.contains("\t\tRequiresMountsFor: \(Self.hostileState) (origin-file)\n"))
   }
 
-  /// The label, environment and COPY values appear in the build script as single words.
-  @Test func buildScriptCarriesValuesAsWords() throws {
+  /// The build script, run by a real sh with its step functions replaced by printers, passes
+  /// every label, environment value, COPY source and argv to them exactly as the recipe says.
+  @Test func buildScriptPassesExactValues() throws {
     let compilation = Self.compile()
-    let script = try #require(compilation.outputs.first { $0.name == "build-esc.sh" })
-    // Run the script's quoting through a real sh: each quoted value must come back unchanged.
-    for (name, _, value) in Self.environment {
-      let quoted = ShellQuoteProbe.quote(name + "=" + value)
-      #expect(script.contents.contains(quoted), "\(name) is not one quoted word in the script")
+    let ir = try #require(compilation.ir)
+    let script = try #require(compilation.outputs.first { $0.name == "build-esc.sh" }).contents
+    let printers = """
+      spawnc_begin() { :; }
+      spawnc_from_image() { :; }
+      spawnc_step() { return 0; }
+      spawnc_step_done() { :; }
+      spawnc_run() { printf 'RUN\\0'; printf '%s\\0' "$@"; printf 'END\\0'; }
+      spawnc_copy() { printf 'COPY\\0'; printf '%s\\0' "$@"; printf 'END\\0'; }
+      spawnc_finish() { printf 'FINISH\\0'; printf '%s\\0' "$@"; printf 'END\\0'; }
+
+      """
+    let marker = "# ---- the recipe ----\n"
+    let probe = try #require(script.range(of: marker)).upperBound
+    let modified = String(script[..<probe]) + printers + String(script[probe...])
+    let result = try Harness.run(["/bin/sh", "-s"], input: modified)
+    #expect(result.status == 0, "\(result.stderr)")
+    var calls: [[String]] = []
+    var current: [String] = []
+    for field in result.stdout.split(separator: "\0", omittingEmptySubsequences: false).map(String.init) {
+      if field == "END" {
+        calls.append(current)
+        current = []
+      } else {
+        current.append(field)
+      }
     }
-    let echo = try Harness.run(["/bin/sh", "-c", "printf '%s\\0' " + Self.hostile.map(ShellQuoteProbe.quote).joined(separator: " ")])
-    #expect(echo.stdout.split(separator: "\0", omittingEmptySubsequences: false).dropLast().map(String.init) == Self.hostile)
+    #expect(calls.count == 3, "\(calls)")
+    guard calls.count == 3 else { return }
+    // COPY arguments go through Dockerfile word processing even in exec form (as in BuildKit):
+    // the quotes group, the escaped `$` stays.
+    let copy = calls[0]
+    #expect(copy == ["COPY", "context", "/opt/dir with spaces", "yes", "", "", "", "path", "weird %n $X q d.txt"])
+    let run = calls[1]
+    let step = ir.image.finalStage.steps[1]
+    let environment = step.environment.map { $0.key + "=" + $0.value }
+    #expect(run == ["RUN", "", "/", String(environment.count)] + environment + ["/bin/busybox", "true"])
+    #expect(environment.contains("BACKSLASH=a\\b\\\\c\\"))
+    let finish = calls[2]
+    #expect(finish == ["FINISH", "0", String(ir.image.labels.count)] + ir.image.labels.flatMap { [$0.key, $0.value] })
   }
 
   /// The whole round trip at run time: systemd-nspawn, started with the ExecStart= argv that
@@ -149,18 +182,6 @@ import Testing
     let unit = GeneratedFile(name: "probe.service", contents: "[Unit]\nDescription=50%2\n[Service]\nExecStart=/bin/true\n")
     let (_, warnings) = try SystemdTools.parsedUnit("probe.service", among: [unit])
     #expect(!warnings.isEmpty)
-  }
-}
-
-/// Quoting as the build script does it, to look for values in the generated text.
-enum ShellQuoteProbe {
-  static func quote(_ value: String) -> String {
-    let plain = !value.isEmpty && value.utf8.allSatisfy { byte in
-      (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
-        || "/._-+=,:@%".utf8.contains(byte)
-    }
-    if plain { return value }
-    return "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
   }
 }
 
