@@ -103,6 +103,9 @@ public enum NspawnBackend {
     // A user namespace of its own: root in the container is not root on the host.
     writer.value("PrivateUsers", "pick")
     writer.value("LinkJournal", "no")
+    // The container keeps the image's time zone (UTC when it has none), as in Docker; the
+    // read-only root could not take the host's anyway.
+    writer.value("Timezone", "off")
 
     writer.section("Files")
     // The image is a hardlinked checkout shared with the store and other images: never

@@ -392,6 +392,36 @@ spawnc_digest() {
   )
 }
 
+# spawnc_skeleton COMMIT: fills $work/skeleton with what systemd-nspawn needs and COMMIT
+# lacks: /usr and the mount points of its API file systems, and an /etc/resolv.conf to bind
+# the host's over on a read-only root (the image's own entries are left as they are).
+spawnc_skeleton() {
+  mkdir "$work/skeleton"
+  for spawnc_dir in usr dev proc sys run tmp; do
+    if ! ostree --repo="$repo" ls -d "$1" "/$spawnc_dir" >/dev/null 2>&1; then
+      mkdir -m 0755 "$work/skeleton/$spawnc_dir"
+    fi
+  done
+  if [ -d "$work/skeleton/tmp" ]; then
+    chmod 1777 "$work/skeleton/tmp"
+  fi
+  if ! ostree --repo="$repo" ls -d "$1" /etc/resolv.conf >/dev/null 2>&1; then
+    spawnc_etc=$(ostree --repo="$repo" ls -d "$1" /etc 2>/dev/null) || spawnc_etc='d00755 0 0 0 /etc'
+    case $spawnc_etc in
+      d*)
+        # An overlaid directory replaces the image's metadata: give it the same mode and owner.
+        # shellcheck disable=SC2086  # split `d00755 UID GID SIZE PATH` into its fields
+        set -- $spawnc_etc
+        mkdir "$work/skeleton/etc"
+        chmod "${1#d}" "$work/skeleton/etc"
+        chown "$2:$3" "$work/skeleton/etc"
+        : >"$work/skeleton/etc/resolv.conf"
+        chmod 0644 "$work/skeleton/etc/resolv.conf"
+        ;;
+    esac
+  fi
+}
+
 # spawnc_finish STAGE N [KEY VALUE]...: commits the final image with its N labels as
 # metadata, keeps it with a ref, checks it out, and points $state/images/$name at the
 # checkout atomically. Prints the content ID.
@@ -405,17 +435,7 @@ spawnc_finish() {
     shift 2
     spawnc_index=$((spawnc_index + 1))
   done
-  # systemd-nspawn needs /usr and the mount points of its API file systems; add the missing
-  # ones as empty directories (the image's own are left as they are).
-  mkdir "$work/skeleton"
-  for spawnc_dir in usr dev proc sys run tmp; do
-    if ! ostree --repo="$repo" ls "$spawnc_final" "/$spawnc_dir" >/dev/null 2>&1; then
-      mkdir -m 0755 "$work/skeleton/$spawnc_dir"
-    fi
-  done
-  if [ -d "$work/skeleton/tmp" ]; then
-    chmod 1777 "$work/skeleton/tmp"
-  fi
+  spawnc_skeleton "$spawnc_final"
   spawnc_image=$(ostree --repo="$repo" commit --orphan --timestamp='1970-01-01T00:00:00Z' \
     --subject='spawnc image' --tree=ref="$spawnc_final" --tree=dir="$work/skeleton" "$@")
   ostree --repo="$repo" refs --force --create="spawnc/images/$name" "$spawnc_image"
