@@ -153,13 +153,6 @@ public enum Driver {
   }
 }
 
-extension Driver {
-  /// Every `*.Spawnfile` or `Spawnfile` under a directory (not recursive), sorted.
-  public static func recipes(in directory: String) -> [String] {
-    FileSystem.list(directory).filter { $0 == "Spawnfile" || $0.hasSuffix(".Spawnfile") }.map { directory + "/" + $0 }
-  }
-}
-
 /// The build context on disk: answers whether a COPY source leaves it through a symbolic link.
 struct FileSystemContext: BuildContextInspector {
   let root: String
@@ -178,7 +171,8 @@ struct FileSystemContext: BuildContextInspector {
       let path = root + "/" + prefix
       guard FileSystem.exists(path) else { return nil }
       guard FileSystem.isSymbolicLink(path) else { continue }
-      guard let target = FileSystem.realPath(path) else { return prefix }
+      // A dangling link is not reported here: the build fails on it with its own message.
+      guard let target = FileSystem.realPath(path) else { return nil }
       if target != realRoot && !target.hasPrefix(realRoot + "/") { return prefix }
     }
     return nil

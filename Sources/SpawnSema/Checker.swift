@@ -319,13 +319,13 @@ private struct CheckerState {
     if let suggestion = Suggest.closest(to: word, among: candidates) {
       help = "Did you mean `\(suggestion)`? " + help
       fixIts.append(.replace(instruction.keyword.span, with: suggestion, "replace with `\(suggestion)`"))
-    } else if current != nil, previousEndsWithContinuationLikeText(instruction) {
+    } else if current != nil, looksLikeContinuedText(instruction) {
       help += " If this line continues the previous instruction, end that line with `\(tree.escapeToken)`."
     }
     report(.unknownInstruction, "unknown instruction `\(word)`", at: instruction.keyword.span, help: help, fixIts: fixIts)
   }
 
-  func previousEndsWithContinuationLikeText(_ instruction: Instruction) -> Bool {
+  func looksLikeContinuedText(_ instruction: Instruction) -> Bool {
     instruction.keyword.text.first.map { $0.isLowercase || $0 == "-" || $0 == "&" || $0 == "|" } ?? false
   }
 

@@ -28,7 +28,7 @@ struct LogicalLine {
   func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
 
   func word(_ range: Range<Int>) -> Word {
-    Word(text: text(range), span: map.fileSpan(range), map: map.shifted(by: range.lowerBound))
+    Word(text: text(range), span: map.fileSpan(range), map: map.slice(range))
   }
 
   func span(_ range: Range<Int>) -> Span { map.fileSpan(range) }
@@ -559,7 +559,7 @@ private struct ParserState {
     let end = range.upperBound
     let escapeScalar = Unicode.Scalar(escape)
     func finish(_ upTo: Int) -> Word {
-      Word(text: built, span: line.span(wordStart..<upTo), map: line.map.shifted(by: wordStart))
+      Word(text: built, span: line.span(wordStart..<upTo), map: line.map.slice(wordStart..<upTo))
     }
 
     while position <= end {
@@ -691,7 +691,7 @@ private struct ParserState {
 
     var searchFrom = 0
     for word in words {
-      guard let (name, expands, stripsTabs, descriptor) = Self.heredocWord(word) else { continue }
+      guard let (name, expands, stripsTabs, descriptor) = Parser.heredocWord(word) else { continue }
       // Locate the marker in the line for diagnostics: the next `<<`, widened to its word.
       let markerRange = markerRange(in: line, from: &searchFrom)
       let marker = line.word(markerRange)
@@ -750,9 +750,6 @@ private struct ParserState {
     return start..<end
   }
 
-  static func heredocWord(_ word: String) -> (name: String, expands: Bool, stripsTabs: Bool, descriptor: Int)? {
-    Parser.heredocWord(word)
-  }
 }
 
 extension Parser {

@@ -50,10 +50,18 @@ public struct SourceMap: Hashable, Sendable {
 
   /// The map of the text that starts at `textOffset` in this text.
   public func shifted(by textOffset: Int) -> SourceMap {
-    let first = pieceIndex(textOffset)
-    var result = [Piece(textOffset: 0, fileOffset: fileOffset(textOffset))]
-    for piece in pieces[(first + 1)...] {
-      result.append(Piece(textOffset: piece.textOffset - textOffset, fileOffset: piece.fileOffset))
+    slice(textOffset..<Int.max)
+  }
+
+  /// The map of a sub-range of this text (only the pieces it covers, so taking many words
+  /// from one long continued line stays linear).
+  public func slice(_ range: Range<Int>) -> SourceMap {
+    let first = pieceIndex(range.lowerBound)
+    var result = [Piece(textOffset: 0, fileOffset: fileOffset(range.lowerBound))]
+    var index = first + 1
+    while index < pieces.count && pieces[index].textOffset < range.upperBound {
+      result.append(Piece(textOffset: pieces[index].textOffset - range.lowerBound, fileOffset: pieces[index].fileOffset))
+      index += 1
     }
     return SourceMap(pieces: result)
   }

@@ -80,7 +80,6 @@ import Testing
       output.contents = output.contents.replacingOccurrences(of: directory + "/input", with: "\(Harness.virtualRoot)/\(name)")
       return output
     }
-    DiagnosticLog.shared.record(compilation.diagnostics)
     return compilation
   }
 

@@ -16,7 +16,6 @@ enum Harness {
       name: name, contextDirectory: "\(virtualRoot)/\(name)", stateDirectory: stateDirectory, inspectContext: false,
       buildArguments: buildArguments)
     let compilation = Driver.compile(file, recipePath: "\(virtualRoot)/\(name)/Spawnfile", options: options)
-    DiagnosticLog.shared.record(compilation.diagnostics)
     return compilation
   }
 
@@ -28,7 +27,6 @@ enum Harness {
       name: name, contextDirectory: "\(virtualRoot)/examples/\(name)", stateDirectory: stateDirectory,
       inspectContext: false)
     let compilation = Driver.compile(file, recipePath: "\(virtualRoot)/examples/\(name)/Spawnfile", options: options)
-    DiagnosticLog.shared.record(compilation.diagnostics)
     return compilation
   }
 

@@ -28,23 +28,3 @@ enum TestPaths {
 
   static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 }
-
-/// Codes of every diagnostic the test suite produced, so a test can check that each code in the
-/// catalog is exercised. Tests record into it through `DiagnosticLog.record`.
-final class DiagnosticLog: @unchecked Sendable {
-  static let shared = DiagnosticLog()
-  private let lock = NSLock()
-  private var codes: Set<String> = []
-
-  func record(_ diagnostics: [Diagnostic]) {
-    lock.lock()
-    defer { lock.unlock() }
-    for diagnostic in diagnostics { codes.insert(diagnostic.code) }
-  }
-
-  var seen: Set<String> {
-    lock.lock()
-    defer { lock.unlock() }
-    return codes
-  }
-}
