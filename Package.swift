@@ -29,25 +29,30 @@ let package = Package(
     .target(name: "SpawnNspawn", dependencies: ["SpawnIR"]),
     .target(name: "SpawnUnits", dependencies: ["SpawnIR"]),
     .target(name: "SpawnBuildScript", dependencies: ["SpawnIR"]),
-    // Library API: compile and check recipes, write outputs atomically. No printing, no exit codes.
+    // The host: files and processes, on the C library only (no Foundation, for start-up time).
+    .target(name: "SpawnHost"),
+    // The image store: an OSTree repository of content-addressed images, driven through `ostree`.
+    .target(name: "SpawnStore", dependencies: ["SpawnBasics", "SpawnHost"]),
+    // Library API: compile, check, build and run recipes; write outputs atomically. No printing,
+    // no exit codes.
     .target(
       name: "SpawnDriver",
       dependencies: [
         "SpawnBasics", "SpawnSyntax", "SpawnSema", "SpawnIR", "SpawnLowering",
-        "SpawnNspawn", "SpawnUnits", "SpawnBuildScript",
+        "SpawnNspawn", "SpawnUnits", "SpawnBuildScript", "SpawnHost", "SpawnStore",
       ]),
     // The thin command-line interface.
     .executableTarget(
       name: "spawnc",
       dependencies: [
-        "SpawnDriver", "SpawnBasics",
+        "SpawnDriver", "SpawnBasics", "SpawnHost", "SpawnStore", "SpawnIR",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
       name: "SpawnTests",
       dependencies: [
         "SpawnBasics", "SpawnSyntax", "SpawnSema", "SpawnIR", "SpawnLowering",
-        "SpawnNspawn", "SpawnUnits", "SpawnBuildScript", "SpawnDriver",
+        "SpawnNspawn", "SpawnUnits", "SpawnBuildScript", "SpawnDriver", "SpawnHost", "SpawnStore",
       ],
       path: "Tests/SpawnTests"),
   ]

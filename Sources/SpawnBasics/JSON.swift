@@ -97,3 +97,147 @@ public indirect enum JSONValue: Hashable, Sendable {
     out += String(decoding: bytes, as: UTF8.self)
   }
 }
+
+extension JSONValue {
+  /// Parses JSON text (nesting at most 256 deep); nil when it is not valid JSON. Numbers must be
+  /// integers, which is all spawnc writes.
+  public static func parse(_ text: String) -> JSONValue? {
+    var parser = JSONParser(bytes: Array(text.utf8))
+    guard let value = parser.value(depth: 0) else { return nil }
+    parser.skipWhitespace()
+    return parser.position == parser.bytes.count ? value : nil
+  }
+
+  /// The member of an object, if this is an object that has it.
+  public subscript(key: String) -> JSONValue? {
+    guard case .object(let members) = self else { return nil }
+    return members.first { $0.0 == key }?.1
+  }
+
+  public var stringValue: String? {
+    if case .string(let value) = self { return value }
+    return nil
+  }
+
+  public var intValue: Int? {
+    if case .int(let value) = self { return value }
+    return nil
+  }
+
+  public var arrayValue: [JSONValue]? {
+    if case .array(let values) = self { return values }
+    return nil
+  }
+}
+
+private struct JSONParser {
+  let bytes: [UInt8]
+  var position = 0
+
+  mutating func skipWhitespace() {
+    while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+  }
+
+  mutating func expect(_ literal: String) -> Bool {
+    for byte in literal.utf8 {
+      guard position < bytes.count, bytes[position] == byte else { return false }
+      position += 1
+    }
+    return true
+  }
+
+  mutating func value(depth: Int) -> JSONValue? {
+    guard depth < 256 else { return nil }
+    skipWhitespace()
+    guard position < bytes.count else { return nil }
+    switch bytes[position] {
+    case UInt8(ascii: "n"): return expect("null") ? .null : nil
+    case UInt8(ascii: "t"): return expect("true") ? .bool(true) : nil
+    case UInt8(ascii: "f"): return expect("false") ? .bool(false) : nil
+    case UInt8(ascii: "\""): return string().map { .string($0) }
+    case UInt8(ascii: "["):
+      position += 1
+      var items: [JSONValue] = []
+      skipWhitespace()
+      if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+        position += 1
+        return .array(items)
+      }
+      while true {
+        guard let item = value(depth: depth + 1) else { return nil }
+        items.append(item)
+        skipWhitespace()
+        guard position < bytes.count else { return nil }
+        position += 1
+        if bytes[position - 1] == UInt8(ascii: "]") { return .array(items) }
+        guard bytes[position - 1] == UInt8(ascii: ",") else { return nil }
+      }
+    case UInt8(ascii: "{"):
+      position += 1
+      var members: [(String, JSONValue)] = []
+      skipWhitespace()
+      if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+        position += 1
+        return .object(members)
+      }
+      while true {
+        skipWhitespace()
+        guard let key = string() else { return nil }
+        skipWhitespace()
+        guard expect(":"), let member = value(depth: depth + 1) else { return nil }
+        members.append((key, member))
+        skipWhitespace()
+        guard position < bytes.count else { return nil }
+        position += 1
+        if bytes[position - 1] == UInt8(ascii: "}") { return .object(members) }
+        guard bytes[position - 1] == UInt8(ascii: ",") else { return nil }
+      }
+    default:
+      let start = position
+      if bytes[position] == UInt8(ascii: "-") { position += 1 }
+      while position < bytes.count, bytes[position] >= 0x30 && bytes[position] <= 0x39 { position += 1 }
+      return Int(String(decoding: bytes[start..<position], as: UTF8.self)).map { .int($0) }
+    }
+  }
+
+  mutating func string() -> String? {
+    guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
+    position += 1
+    var out: [UInt8] = []
+    while position < bytes.count {
+      let byte = bytes[position]
+      position += 1
+      switch byte {
+      case UInt8(ascii: "\""): return String(decoding: out, as: UTF8.self)
+      case UInt8(ascii: "\\"):
+        guard position < bytes.count else { return nil }
+        let escaped = bytes[position]
+        position += 1
+        switch escaped {
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "u"):
+          guard position + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
+          else { return nil }
+          position += 4
+          var scalarValue = code
+          if code >= 0xD800 && code < 0xDC00, position + 6 <= bytes.count, bytes[position] == UInt8(ascii: "\\"),
+            bytes[position + 1] == UInt8(ascii: "u"),
+            let low = UInt32(String(decoding: bytes[position + 2..<position + 6], as: UTF8.self), radix: 16),
+            low >= 0xDC00 && low < 0xE000
+          {
+            position += 6
+            scalarValue = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+          }
+          out.append(contentsOf: Array(String(Unicode.Scalar(scalarValue) ?? "\u{FFFD}").utf8))
+        default: out.append(escaped)
+        }
+      default: out.append(byte)
+      }
+    }
+    return nil
+  }
+}

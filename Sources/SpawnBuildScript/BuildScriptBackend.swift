@@ -23,7 +23,7 @@ public enum BuildScriptBackend {
     writer.comment("to the OSTree repository and reused when the same step runs on the same input again.")
     writer.comment("Finally \(ir.paths.imageLink(ir.name)) is switched atomically to the new image, whose content ID")
     writer.comment("is the last line of standard output (progress goes to standard error).")
-    writer.comment("Needs root, ostree, rofiles-fuse, systemd-nspawn, busybox-static, GNU coreutils and tar.")
+    writer.comment("Needs root, ostree, rofiles-fuse, systemd-nspawn, busybox-static, util-linux, GNU coreutils and tar.")
     writer.line("#")
     writer.line("# Recipe text is single-quoted on purpose: a `$` or a final `\\` inside the quotes is literal.")
     writer.line("# shellcheck disable=SC1003,SC2016")
@@ -31,6 +31,7 @@ public enum BuildScriptBackend {
     writer.line()
     writer.line("state=" + ShellWriter.quote(ir.paths.stateDirectory))
     writer.line("context=" + ShellWriter.quote(ir.paths.context))
+    writer.line("recipe=" + ShellWriter.quote(ir.paths.recipe))
     writer.line("name=" + ShellWriter.quote(ir.name))
     writer.line("machine=" + ShellWriter.quote("build-" + String(ir.name.prefix(57))))
     writer.line("repo=\"$state/repo\"")
@@ -66,7 +67,8 @@ public enum BuildScriptBackend {
       }
     }
     writer.line()
-    var finish = [String(ir.image.finalStage.index), String(ir.image.labels.count)]
+    let config = ir.runtime?.imageConfig.rendered(pretty: false) ?? "null"
+    var finish = [String(ir.image.finalStage.index), ir.paths.recipeDigest, config, String(ir.image.labels.count)]
     for label in ir.image.labels { finish += [label.key, label.value] }
     writer.command("spawnc_finish", finish)
     return writer.text

@@ -6,6 +6,7 @@ import SpawnNspawn
 import SpawnSema
 import SpawnSyntax
 import SpawnUnits
+import SpawnHost
 
 /// Settings of one compilation that do not come from the recipe.
 public struct CompileOptions: Sendable {
@@ -92,7 +93,8 @@ public enum Driver {
     var ir: RecipeIR?
     if !diagnostics.hasErrors {
       let lowering = LoweringOptions(
-        name: name, recipePath: recipeAbsolute, contextPath: context, stateDirectory: options.stateDirectory)
+        name: name, recipePath: recipeAbsolute, recipeDigest: SHA256.hex(file.bytes), contextPath: context,
+        stateDirectory: options.stateDirectory)
       let (lowered, loweringDiagnostics) = Lowering.lower(checked, options: lowering)
       diagnostics.append(contentsOf: loweringDiagnostics)
       ir = lowered

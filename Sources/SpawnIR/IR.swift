@@ -28,13 +28,16 @@ public struct RecipeIR: Hashable, Sendable {
 public struct Paths: Hashable, Sendable {
   /// The recipe (for `SourcePath=` and the generated-by comments).
   public var recipe: String
+  /// SHA-256 of the recipe's bytes (64 hex digits), recorded in the image's provenance.
+  public var recipeDigest: String
   /// The build context COPY reads from.
   public var context: String
   /// spawnc's state directory (default `/var/lib/spawnc`).
   public var stateDirectory: String
 
-  public init(recipe: String, context: String, stateDirectory: String) {
+  public init(recipe: String, recipeDigest: String = "", context: String, stateDirectory: String) {
     self.recipe = recipe
+    self.recipeDigest = recipeDigest
     self.context = context
     self.stateDirectory = stateDirectory
   }

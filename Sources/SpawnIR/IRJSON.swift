@@ -9,7 +9,8 @@ extension RecipeIR {
       (
         "paths",
         .object([
-          ("recipe", .string(paths.recipe)), ("context", .string(paths.context)),
+          ("recipe", .string(paths.recipe)), ("recipeDigest", .string(paths.recipeDigest)),
+          ("context", .string(paths.context)),
           ("stateDirectory", .string(paths.stateDirectory)), ("repository", .string(paths.repository)),
           ("image", .string(paths.imageLink(name))),
         ])
@@ -133,5 +134,30 @@ extension JSONValue {
   fileprivate var objectMembers: [(String, JSONValue)] {
     if case .object(let members) = self { return members }
     return []
+  }
+}
+
+extension RuntimeSpec {
+  /// The image's runtime configuration as recorded in its metadata (what `spawnc run` uses):
+  /// everything but host paths, so the same recipe gives the same image in any store.
+  public var imageConfig: JSONValue {
+    .object([
+      ("argv", .array(argv.map { .string($0) })),
+      ("environment", .array(environment.map(\.json))),
+      ("user", .string(user)),
+      ("workingDirectory", .string(workingDirectory)),
+      ("stopSignal", .string(stopSignal.name)),
+      ("volumes", .array(volumes.map { .string($0.path) })),
+      (
+        "ports",
+        .array(
+          ports.map {
+            .object([
+              ("number", .int($0.number)), ("protocol", .string($0.proto.rawValue)),
+              ("activation", .string($0.activation.rawValue)),
+            ])
+          })
+      ),
+    ])
   }
 }

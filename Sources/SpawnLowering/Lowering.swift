@@ -8,14 +8,17 @@ public struct LoweringOptions: Sendable {
   public var name: String
   /// Absolute path of the recipe.
   public var recipePath: String
+  /// SHA-256 of the recipe's bytes.
+  public var recipeDigest: String
   /// Absolute path of the build context.
   public var contextPath: String
   /// Absolute path of spawnc's state directory.
   public var stateDirectory: String
 
-  public init(name: String, recipePath: String, contextPath: String, stateDirectory: String) {
+  public init(name: String, recipePath: String, recipeDigest: String = "", contextPath: String, stateDirectory: String) {
     self.name = name
     self.recipePath = recipePath
+    self.recipeDigest = recipeDigest
     self.contextPath = contextPath
     self.stateDirectory = stateDirectory
   }
@@ -37,7 +40,9 @@ public enum Lowering {
     let runtime = lowering.runtimeSpec(final)
     let diagnostics = lowering.diagnostics.diagnostics
     guard !diagnostics.hasErrors else { return (nil, diagnostics) }
-    let paths = Paths(recipe: options.recipePath, context: options.contextPath, stateDirectory: options.stateDirectory)
+    let paths = Paths(
+      recipe: options.recipePath, recipeDigest: options.recipeDigest, context: options.contextPath,
+      stateDirectory: options.stateDirectory)
     return (RecipeIR(name: options.name, paths: paths, image: image, runtime: runtime), diagnostics)
   }
 

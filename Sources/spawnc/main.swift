@@ -1,6 +1,8 @@
 import ArgumentParser
 import SpawnBasics
 import SpawnDriver
+import SpawnHost
+import SpawnStore
 import SpawnIR
 
 #if canImport(Glibc)
@@ -18,7 +20,10 @@ struct Spawnc: ParsableCommand {
       2 for bad usage (unknown options, unreadable input, unwritable output).
       """,
     version: spawncVersion,
-    subcommands: [Compile.self, Check.self, Explain.self])
+    subcommands: [
+      Compile.self, Check.self, Explain.self, Build.self, Run.self, Import.self, Images.self, RemoveImage.self,
+      CollectGarbage.self,
+    ])
 
   static func main() {
     do {
@@ -27,6 +32,12 @@ struct Spawnc: ParsableCommand {
     } catch let error as UsageError {
       Output.error("spawnc: error: \(error.message)\n")
       Glibc.exit(2)
+    } catch let error as OperationError {
+      Output.error("spawnc: error: \(error.message)\n")
+      Glibc.exit(1)
+    } catch let error as StoreError {
+      Output.error("spawnc: error: \(error.message)\n")
+      Glibc.exit(1)
     } catch {
       if exitCode(for: error) == .validationFailure {
         Output.error(fullMessage(for: error) + "\n")
@@ -40,6 +51,19 @@ struct Spawnc: ParsableCommand {
 /// A problem with how spawnc was called (exit status 2).
 struct UsageError: Error {
   var message: String
+}
+
+/// A store or build operation that failed (exit status 1).
+struct OperationError: Error {
+  var message: String
+}
+
+/// `--state-dir`, for the commands that use the image store.
+struct StateOptions: ParsableArguments {
+  @Option(name: .customLong("state-dir"), help: "spawnc's state directory (default: $SPAWNC_STATE_DIR or /var/lib/spawnc).")
+  var stateDirectory: String?
+
+  var store: Store { Store(stateDirectory: Driver.stateDirectory(flag: stateDirectory)) }
 }
 
 /// Options shared by `compile` and `check`.
@@ -201,6 +225,163 @@ struct Explain: ParsableCommand {
       throw UsageError(message: message + " (`spawnc explain --all` lists them)")
     }
     Output.standard(DiagnosticCatalog.explanation(of: kind))
+  }
+}
+
+struct Build: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Build a Spawnfile's image into the store and print its content ID.",
+    discussion: """
+      Compiles the recipe and runs its build script: each step runs in systemd-nspawn and is
+      committed to the OSTree store, unchanged steps come from the step cache, and the image is
+      checked out and STATE/images/NAME switched to it atomically. Progress goes to standard
+      error; the last line of standard output is the content ID. Needs root.
+      """)
+
+  @Argument(help: "The Spawnfile to build.")
+  var file: String
+
+  @OptionGroup var recipe: RecipeOptions
+
+  func run() throws {
+    let source: SourceFile
+    do {
+      source = try Driver.load(file)
+    } catch {
+      throw UsageError(message: error.description)
+    }
+    let outcome = try Driver.build(source, recipePath: file == "-" ? nil : file, options: recipe.compileOptions())
+    Output.error(Output.render(outcome.compilation.diagnostics, in: source, format: recipe.format, terminal: 2))
+    if outcome.compilation.hasErrors { throw ExitCode(1) }
+    guard let id = outcome.id else { throw OperationError(message: "the build failed (exit status \(outcome.status))") }
+    Output.standard(id + "\n")
+  }
+}
+
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run an image in the foreground, the way docker run lets you try one.",
+    discussion: """
+      Runs IMAGE (a name, sha256:<id> or a prefix of at least 12 hex digits) with systemd-nspawn
+      and the runtime settings its build recorded (command, environment, user, working
+      directory, stop signal), or with the command after `--`. Writes go to a volatile overlay
+      and vanish at exit; socket-activated ports are passed in by systemd-socket-activate.
+      Needs root.
+      """)
+
+  @Argument(help: "The image to run.")
+  var image: String
+
+  @Argument(parsing: .postTerminator, help: "A command to run instead of the image's own.")
+  var command: [String] = []
+
+  @OptionGroup var state: StateOptions
+
+  func run() throws {
+    let argv = try Driver.runCommand(
+      image: image, command: command, stateDirectory: Driver.stateDirectory(flag: state.stateDirectory))
+    throw OperationError(message: Command.exec(argv).description)
+  }
+}
+
+struct Import: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Import a root file system (a tar archive or a directory) as an image.",
+    discussion: """
+      Commits the tree with the canonical recipe, so the same tree always gets the same ID, and
+      prints the content ID (sha256:<64 hex>) as the last line of standard output: pin it in
+      FROM. /dev is imported empty; FIFOs and sockets are refused. Needs root.
+      """)
+
+  @Argument(help: "ROOTFS.tar (compressed or not) or a directory.")
+  var rootfs: String
+
+  @Option(name: .long, help: "A name for the image (`spawnc images` shows it; FROM NAME@sha256:<id>).")
+  var name: String?
+
+  @OptionGroup var state: StateOptions
+
+  func run() throws {
+    let result = try state.store.importRootFileSystem(rootfs, name: name)
+    if result.skippedDeviceEntries > 0 {
+      Output.error("left \(result.skippedDeviceEntries) entries of /dev out (nspawn provides its own /dev)\n")
+    }
+    Output.standard(result.id + "\n")
+  }
+}
+
+struct Images: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "List the images in the store.")
+
+  @OptionGroup var state: StateOptions
+
+  @Flag(name: .long, help: "Print full content IDs.")
+  var noTrunc = false
+
+  func run() throws {
+    let images = try state.store.images()
+    var rows = [["ID", "NAME", "SIZE", "CREATED FROM"]]
+    for image in images {
+      let id = noTrunc ? image.id : "sha256:" + String(image.hex.prefix(12))
+      rows.append([id, image.names.isEmpty ? "-" : image.names.joined(separator: ","), Self.size(image.size), image.createdFrom])
+    }
+    let widths = (0..<3).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    for row in rows {
+      var line = ""
+      for column in 0..<3 { line += row[column] + String(repeating: " ", count: widths[column] - row[column].count + 2) }
+      Output.standard(line + row[3] + "\n")
+    }
+  }
+
+  static func size(_ bytes: Int) -> String {
+    if bytes < 1024 { return "\(bytes) B" }
+    let units = ["KB", "MB", "GB", "TB"]
+    var value = Double(bytes) / 1024
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 {
+      value /= 1024
+      unit += 1
+    }
+    let tenths = Int((value * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10) \(units[unit])"
+  }
+}
+
+struct RemoveImage: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rmi", abstract: "Remove images (their names and IDs); `spawnc gc` frees the space.")
+
+  @Argument(help: "Images: names, sha256:<id> or ID prefixes.")
+  var images: [String]
+
+  @Flag(name: .long, help: "Remove an image even if a container's STATE/images/NAME link uses it.")
+  var force = false
+
+  @OptionGroup var state: StateOptions
+
+  func run() throws {
+    for image in images {
+      for ref in try state.store.remove(image, force: force) { Output.standard("removed \(ref)\n") }
+    }
+  }
+}
+
+struct CollectGarbage: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gc",
+    abstract: "Delete what no image keeps: unreferenced objects, unused checkouts, leftovers of killed builds.")
+
+  @Flag(name: .long, help: "Also drop the build step cache.")
+  var cache = false
+
+  @OptionGroup var state: StateOptions
+
+  func run() throws {
+    let report = try state.store.collectGarbage(dropCache: cache)
+    if report.droppedCacheEntries > 0 { Output.standard("dropped \(report.droppedCacheEntries) cached steps\n") }
+    if report.removedWorkDirectories > 0 { Output.standard("removed \(report.removedWorkDirectories) leftover work directories\n") }
+    for checkout in report.removedCheckouts { Output.standard("removed checkout \(checkout)\n") }
+    if !report.pruneSummary.isEmpty { Output.standard(report.pruneSummary + "\n") }
   }
 }
 

@@ -134,7 +134,11 @@ import Testing
     #expect(run == ["RUN", "", "/", String(environment.count)] + environment + ["/bin/busybox", "true"])
     #expect(environment.contains("BACKSLASH=a\\b\\\\c\\"))
     let finish = calls[2]
-    #expect(finish == ["FINISH", "0", String(ir.image.labels.count)] + ir.image.labels.flatMap { [$0.key, $0.value] })
+    let config = ir.runtime!.imageConfig.rendered(pretty: false)
+    #expect(
+      finish == ["FINISH", "0", ir.paths.recipeDigest, config, String(ir.image.labels.count)]
+        + ir.image.labels.flatMap { [$0.key, $0.value] })
+    #expect(JSONValue.parse(config) == ir.runtime!.imageConfig, "the recorded configuration reads back")
   }
 
   /// The whole round trip at run time: systemd-nspawn, started with the ExecStart= argv that

@@ -8,7 +8,7 @@
 # to the OSTree repository and reused when the same step runs on the same input again.
 # Finally /var/lib/spawnc/images/web-socket is switched atomically to the new image, whose content ID
 # is the last line of standard output (progress goes to standard error).
-# Needs root, ostree, rofiles-fuse, systemd-nspawn, busybox-static, GNU coreutils and tar.
+# Needs root, ostree, rofiles-fuse, systemd-nspawn, busybox-static, util-linux, GNU coreutils and tar.
 #
 # Recipe text is single-quoted on purpose: a `$` or a final `\` inside the quotes is literal.
 # shellcheck disable=SC1003,SC2016
@@ -16,6 +16,7 @@ set -eu
 
 state=/var/lib/spawnc
 context=/src/examples/web-socket
+recipe=/src/examples/web-socket/Spawnfile
 name=web-socket
 machine=build-web-socket
 repo="$state/repo"
@@ -53,11 +54,36 @@ spawnc_begin() {
   if [ ! -d "$repo/objects" ]; then
     ostree --repo="$repo" init --mode=bare
   fi
+  mkdir -p "$state/locks"
+  exec 9>"$state/locks/build-$name"
+  flock -n 9 || spawnc_die "another build of $name is running"
+  spawnc_reap
   work=$(mktemp -d "$state/tmp/build-$name.XXXXXX")
+  printf '%s\n' "$$" >"$work/pid"
+  : >"$work/steps"
+  : >"$work/bases"
   trap spawnc_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
   context_real=$(realpath -e -- "$context") || spawnc_die "the build context $context does not exist"
+}
+
+# Removes what earlier builds of this container left when they were killed: their work
+# directories and the mounts in them.
+spawnc_reap() {
+  for spawnc_old in "$state/tmp/build-$name".*; do
+    [ -d "$spawnc_old" ] || continue
+    spawnc_pid=$(cat "$spawnc_old/pid" 2>/dev/null) || spawnc_pid=
+    if [ -n "$spawnc_pid" ] && kill -0 "$spawnc_pid" 2>/dev/null; then
+      continue
+    fi
+    for spawnc_mount in "$spawnc_old"/mnt-*; do
+      if [ -d "$spawnc_mount" ]; then
+        umount --lazy "$spawnc_mount" 2>/dev/null || true
+      fi
+    done
+    rm -rf --one-file-system "$spawnc_old"
+  done
 }
 
 spawnc_cleanup() {
@@ -66,10 +92,10 @@ spawnc_cleanup() {
   if [ -n "${work:-}" ] && [ -d "$work" ]; then
     for spawnc_mount in "$work"/mnt-*; do
       if [ -d "$spawnc_mount" ]; then
-        umount "$spawnc_mount" 2>/dev/null || true
+        umount "$spawnc_mount" 2>/dev/null || umount --lazy "$spawnc_mount" 2>/dev/null || true
       fi
     done
-    rm -rf "$work"
+    rm -rf --one-file-system "$work"
   fi
   exit "$spawnc_status"
 }
@@ -93,10 +119,25 @@ spawnc_stage() {
 spawnc_from_image() {
   spawnc_progress "$2" "$3"
   spawnc_id=${4#sha256:}
-  if ! ostree --repo="$repo" show "$spawnc_id" >/dev/null 2>&1; then
-    spawnc_die "the base image $4 is not in the store at $state; import its root file system with 'spawnc import ROOTFS.tar' and pin the ID it prints ('spawnc images' lists them)"
-  fi
+  spawnc_verify "$spawnc_id" "$4"
+  printf '%s\n' "$4" >>"$work/bases"
   spawnc_set_stage "$1" "$spawnc_id"
+}
+
+# spawnc_verify HEX SHOWN: refuses an image that is missing, or whose objects do not match
+# their checksums (checked in a scratch repository sharing this image's objects only).
+spawnc_verify() {
+  if ! ostree --repo="$repo" show "$1" >/dev/null 2>&1; then
+    spawnc_die "the image $2 is not in the store at $state; import its root file system with 'spawnc import ROOTFS.tar' and pin the ID it prints ('spawnc images' lists them)"
+  fi
+  spawnc_check="$work/verify-$1"
+  ostree --repo="$spawnc_check" init --mode=bare
+  ostree --repo="$spawnc_check" pull-local "$repo" "$1" >/dev/null 2>&1 ||
+    spawnc_die "the image $2 is damaged in the store: $(ostree --repo="$spawnc_check" pull-local "$repo" "$1" 2>&1 | tail -n 1)"
+  if ! spawnc_fsck=$(ostree --repo="$spawnc_check" fsck --quiet 2>&1); then
+    spawnc_die "the image $2 is damaged in the store, so the build stops before its first step: $(printf '%s\n' "$spawnc_fsck" | tail -n 1)"
+  fi
+  rm -rf "$spawnc_check"
 }
 
 # spawnc_from_scratch STAGE STEP DESCRIPTION
@@ -122,6 +163,7 @@ spawnc_step() {
   if spawnc_cached=$(ostree --repo="$repo" rev-parse "spawnc/cache/$spawnc_key" 2>/dev/null); then
     printf '[%s/%s] CACHED %s\n' "$2" "$total" "$3" >&2
     spawnc_set_stage "$1" "$spawnc_cached"
+    printf '%s\n' "$spawnc_cached" >>"$work/steps"
     return 1
   fi
   spawnc_progress "$2" "$3"
@@ -134,7 +176,8 @@ spawnc_step() {
     mkdir -m 0755 "$spawnc_checkout/usr"
   fi
   mkdir -p "$root"
-  rofiles-fuse --copyup "$spawnc_checkout" "$root"
+  # (Long-lived helpers must not inherit the lock on file descriptor 9.)
+  rofiles-fuse --copyup "$spawnc_checkout" "$root" 9>&-
   return 0
 }
 
@@ -144,6 +187,7 @@ spawnc_step_done() {
   spawnc_result=$(spawnc_commit_dir "$work/co-$1")
   ostree --repo="$repo" refs --force --create="spawnc/cache/$spawnc_key" "$spawnc_result"
   spawnc_set_stage "$1" "$spawnc_result"
+  printf '%s\n' "$spawnc_result" >>"$work/steps"
   rm -rf "$work/co-$1"
 }
 
@@ -156,7 +200,7 @@ spawnc_nspawn() {
   fi
   systemd-nspawn --quiet --register=no --keep-unit --settings=no --console=pipe --as-pid2 \
     --link-journal=no --suppress-sync=yes --resolv-conf="$spawnc_resolv" --timezone=off \
-    --machine="$machine" --directory="$root" "$@" </dev/null >&2
+    --machine="$machine" --directory="$root" "$@" </dev/null >&2 9>&-
 }
 
 # spawnc_run USER WORKDIR N NAME=VALUE(N times) ARGV...
@@ -315,8 +359,7 @@ spawnc_copy() {
     image:*)
       spawnc_from="$work/from-$spawnc_key"
       spawnc_id=${spawnc_origin#image:sha256:}
-      ostree --repo="$repo" show "$spawnc_id" >/dev/null 2>&1 ||
-        spawnc_die "the image ${spawnc_origin#image:} is not in the store; import it with 'spawnc import'"
+      spawnc_verify "$spawnc_id" "${spawnc_origin#image:}"
       ostree --repo="$repo" checkout -H "$spawnc_id" "$spawnc_from"
       ;;
   esac
@@ -422,23 +465,32 @@ spawnc_skeleton() {
   fi
 }
 
-# spawnc_finish STAGE N [KEY VALUE]...: commits the final image with its N labels as
-# metadata, keeps it with a ref, checks it out, and points $state/images/$name at the
-# checkout atomically. Prints the content ID.
+# spawnc_finish STAGE RECIPE-SHA256 CONFIG N [KEY VALUE]...: commits the final image with
+# its provenance (recipe digest, base images, every step's commit), its runtime
+# configuration and its N labels as metadata; checks it out under a temporary name and
+# renames it into place; points $state/images/$name at it atomically; then moves the
+# spawnc/images/$name ref. Prints the content ID.
 spawnc_finish() {
   spawnc_final=$(spawnc_stage "$1")
-  spawnc_count=$2
-  shift 2
+  spawnc_skeleton "$spawnc_final"
+  spawnc_bases=$(paste -s -d , "$work/bases")
+  spawnc_steps=$(paste -s -d , "$work/steps")
+  set -- "$@" \
+    --add-metadata-string="spawnc.recipe-sha256=$2" \
+    --add-metadata-string="spawnc.config=$3" \
+    --add-metadata-string="spawnc.bases=$spawnc_bases" \
+    --add-metadata-string="spawnc.steps=$spawnc_steps"
+  spawnc_count=$4
+  shift 4
   spawnc_index=0
   while [ "$spawnc_index" -lt "$spawnc_count" ]; do
     set -- "$@" "--add-metadata-string=spawnc.label.$1=$2"
     shift 2
     spawnc_index=$((spawnc_index + 1))
   done
-  spawnc_skeleton "$spawnc_final"
   spawnc_image=$(ostree --repo="$repo" commit --orphan --timestamp='1970-01-01T00:00:00Z' \
-    --subject='spawnc image' --tree=ref="$spawnc_final" --tree=dir="$work/skeleton" "$@")
-  ostree --repo="$repo" refs --force --create="spawnc/images/$name" "$spawnc_image"
+    --subject='spawnc image' --tree=ref="$spawnc_final" --tree=dir="$work/skeleton" \
+    --add-detached-metadata-string="spawnc.source=$recipe" "$@")
   if [ ! -d "$state/checkouts/$spawnc_image" ]; then
     rm -rf "$state/checkouts/.$spawnc_image.tmp"
     ostree --repo="$repo" checkout -H "$spawnc_image" "$state/checkouts/.$spawnc_image.tmp"
@@ -446,18 +498,19 @@ spawnc_finish() {
   fi
   ln -sfn "../checkouts/$spawnc_image" "$state/images/.$name.new"
   mv -T "$state/images/.$name.new" "$state/images/$name"
+  ostree --repo="$repo" refs --force --create="spawnc/images/$name" "$spawnc_image"
   printf 'sha256:%s\n' "$spawnc_image"
 }
 # ---- the recipe ----
 
 spawnc_begin
 
-# Stage 0: FROM busybox@sha256:1111111111111111111111111111111111111111111111111111111111111111
-spawnc_from_image 0 1 'FROM busybox@sha256:1111111111111111111111111111111111111111111111111111111111111111' sha256:1111111111111111111111111111111111111111111111111111111111111111
+# Stage 0: FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
+spawnc_from_image 0 1 'FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34' sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
 
 if spawnc_step 0 2 'COPY --chmod=755 server /usr/bin/server' '{"action":{"kind":"copy","origin":{"kind":"context"},"sources":[{"kind":"path","path":"server","isPattern":false}],"destination":"/usr/bin/server","destinationIsDirectory":false,"owner":null,"mode":"0755"},"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workdir":"/"}' "$(spawnc_digest server)"; then
   spawnc_copy context /usr/bin/server no '' '' 0755 path server
   spawnc_step_done 0
 fi
 
-spawnc_finish 0 0
+spawnc_finish 0 68c2712300791f0296b0f6490ac1ee9af7325f82f9d2c4f76ae9dda28ff9aec4 '{"argv":["/usr/bin/server"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},{"name":"GREETING","value":"hello from a socket-activated container"}],"user":null,"workingDirectory":null,"stopSignal":"SIGTERM","volumes":[],"ports":[{"number":8080,"protocol":"tcp","activation":"socket"}]}' 0

@@ -141,6 +141,21 @@ public enum FileSystem {
 
   public static func remove(_ path: String) { unlink(path) }
 
+  /// The target of a symbolic link.
+  public static func readLink(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: 4097)
+    let count = readlink(path, &buffer, 4096)
+    guard count >= 0 else { return nil }
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  public static func processIdentifier() -> Int32 { getpid() }
+
+  /// Whether a process with this ID exists.
+  public static func processExists(_ pid: Int32) -> Bool {
+    kill(pid, 0) == 0 || errno == EPERM
+  }
+
   /// The current directory.
   public static func currentDirectory() -> String {
     guard let buffer = getcwd(nil, 0) else { return "." }
