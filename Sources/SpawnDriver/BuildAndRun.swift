@@ -49,7 +49,11 @@ extension Driver {
   /// `command` instead of the image's own. The root is a volatile overlay (writes, volumes
   /// included, vanish at exit; the checkout is never written); socket-activated ports are
   /// handed over by systemd-socket-activate, as the .socket unit would.
-  public static func runCommand(image: String, command: [String], stateDirectory: String) throws(StoreError) -> [String] {
+  /// Without `interactive`, the payload writes straight to spawnc's standard output and error
+  /// (`--console=pipe`) instead of through a pseudo-terminal.
+  public static func runCommand(image: String, command: [String], stateDirectory: String, interactive: Bool)
+    throws(StoreError) -> [String]
+  {
     let store = Store(stateDirectory: stateDirectory)
     let hex = try store.resolve(image)
     let root = try store.checkout(hex)
@@ -65,6 +69,7 @@ extension Driver {
       "systemd-nspawn", "--quiet", "--register=no", "--keep-unit", "--settings=no", "--volatile=overlay",
       "--timezone=off", "--link-journal=no", "--machine=spawnc-run-" + String(hex.prefix(12)), "--directory=" + root,
     ]
+    if !interactive { nspawn.append("--console=pipe") }
     for variable in config?["environment"]?.arrayValue ?? [] {
       if let name = variable["name"]?.stringValue, let value = variable["value"]?.stringValue {
         nspawn.append("--setenv=" + name + "=" + value)

@@ -134,6 +134,34 @@ public enum Command {
     }
   }
 
+  /// Starts `argv` in the background with standard input from /dev/null and standard output
+  /// and error appended to files; returns its process ID. Reap it with `wait`.
+  public static func spawn(_ argv: [String], outputFile: String, errorFile: String) throws(CommandError) -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    var arguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for pointer in arguments { free(pointer) } }
+    var pid: pid_t = 0
+    let spawned = arguments.withUnsafeMutableBufferPointer {
+      posix_spawnp(&pid, argv[0], &actions, nil, $0.baseAddress!, environ)
+    }
+    guard spawned == 0 else { throw CommandError(program: argv[0], reason: String(cString: strerror(spawned))) }
+    return pid
+  }
+
+  /// Waits for a child started with `spawn`; returns its exit status (128 + signal number when
+  /// a signal ended it).
+  public static func wait(_ pid: pid_t) -> Int32 {
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let signal = status & 0x7F
+    return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+  }
+
   /// Replaces this process with `argv` (found on `PATH`); returns only on failure.
   public static func exec(_ argv: [String]) -> CommandError {
     var arguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]

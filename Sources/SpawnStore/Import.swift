@@ -63,30 +63,38 @@ extension Store {
         "cannot import \(path): OSTree stores only files, directories and symbolic links, and\n  \(shown)\n"
           + "Remove these entries (a running system creates them at run time) and import again.")
     }
-    var skipList: [String] = []
-    if FileSystem.isDirectory(root + "/dev") {
-      for entry in FileSystem.list(root + "/dev") {
-        guard !entry.contains("\n") else { throw StoreError("cannot import \(path): /dev holds a name with a newline") }
-        skipList.append("/dev/" + entry)
-      }
-    }
+    // /dev is committed empty: OSTree's skip list can leave out the whole directory but not
+    // single device nodes, so /dev is skipped and an empty one, with the same mode and owner,
+    // comes from a second tree (whose root, overlaid on the first, copies the root's too).
+    var trees = ["--tree=dir=" + root]
+    var skipped = 0
     let listDirectory = try makeScratchDirectory("skip")
     defer { _ = try? Command.run(["rm", "-rf", listDirectory]) }
-    do {
-      try FileSystem.writeAtomically(
-        [(name: "skip-list", contents: Array(skipList.map { $0 + "\n" }.joined().utf8), mode: 0o600)], into: listDirectory)
-    } catch {
-      throw StoreError(error.description)
+    if FileSystem.isDirectory(root + "/dev") && !FileSystem.isSymbolicLink(root + "/dev") {
+      skipped = FileSystem.list(root + "/dev").count
+      if skipped > 0 {
+        let skeleton = listDirectory + "/skeleton"
+        do {
+          try FileSystem.makeDirectories(skeleton + "/dev")
+          try FileSystem.writeAtomically([(name: "skip-list", contents: Array("/dev\n".utf8), mode: 0o600)], into: listDirectory)
+        } catch {
+          throw StoreError(error.description)
+        }
+        for (original, copy) in [(root, skeleton), (root + "/dev", skeleton + "/dev")] {
+          let metadata = try run(["stat", "-c", "%a %u %g", original]).outputText.split(separator: " ")
+          guard metadata.count == 3 else { throw StoreError("cannot read the mode of \(original)") }
+          _ = try run(["chmod", String(metadata[0]), copy])
+          _ = try run(["chown", "\(metadata[1]):\(metadata[2].trimmingCharacters())", copy])
+        }
+        trees = ["--skip-list=" + listDirectory + "/skip-list", "--tree=dir=" + root, "--tree=dir=" + skeleton]
+      }
     }
     let committed = try ostree(
-      ["commit"] + Store.canonicalCommitOptions + [
-        "--skip-list=" + listDirectory + "/skip-list", "--tree=dir=" + root,
-        "--add-detached-metadata-string=spawnc.source=" + source,
-      ])
+      ["commit"] + Store.canonicalCommitOptions + trees + ["--add-detached-metadata-string=spawnc.source=" + source])
     let hex = committed.outputText.trimmingNewline()
     try ostree(["refs", "--force", "--create=spawnc/ids/" + hex, hex])
     if let name { try ostree(["refs", "--force", "--create=spawnc/images/" + name, hex]) }
-    return ImportResult(hex: hex, skippedDeviceEntries: skipList.count)
+    return ImportResult(hex: hex, skippedDeviceEntries: skipped)
   }
 
   func run(_ argv: [String]) throws(StoreError) -> CommandResult {
@@ -111,5 +119,11 @@ extension Store {
       throw StoreError(error.description)
     }
     return directory
+  }
+}
+
+extension Substring {
+  func trimmingCharacters() -> String {
+    String(self.filter { !$0.isWhitespace })
   }
 }

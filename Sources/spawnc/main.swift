@@ -279,7 +279,8 @@ struct Run: ParsableCommand {
 
   func run() throws {
     let argv = try Driver.runCommand(
-      image: image, command: command, stateDirectory: Driver.stateDirectory(flag: state.stateDirectory))
+      image: image, command: command, stateDirectory: Driver.stateDirectory(flag: state.stateDirectory),
+      interactive: FileSystem.isTerminal(0))
     throw OperationError(message: Command.exec(argv).description)
   }
 }
