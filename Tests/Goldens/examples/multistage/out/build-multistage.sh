@@ -119,17 +119,32 @@ spawnc_stage() {
 spawnc_from_image() {
   spawnc_progress "$2" "$3"
   spawnc_id=${4#sha256:}
-  spawnc_verify "$spawnc_id" "$4"
+  if ! ostree --repo="$repo" show "$spawnc_id" >/dev/null 2>&1; then
+    spawnc_die "the base image $4 is not in the store at $state; import its root file system with 'spawnc import ROOTFS.tar' and pin the ID it prints ('spawnc images' lists them)"
+  fi
   printf '%s\n' "$4" >>"$work/bases"
   spawnc_set_stage "$1" "$spawnc_id"
 }
 
 # spawnc_verify HEX SHOWN: refuses an image that is missing, or whose objects do not match
-# their checksums (checked in a scratch repository sharing this image's objects only).
+# their checksums (checked in a scratch repository sharing this image's objects only). A
+# successful check leaves a stamp and the list of the image's object files; while none of
+# those files has been written since (OSTree keeps objects at mtime 0, and any write moves
+# it), the full check is not repeated, so a rebuild stays fast.
 spawnc_verify() {
   if ! ostree --repo="$repo" show "$1" >/dev/null 2>&1; then
     spawnc_die "the image $2 is not in the store at $state; import its root file system with 'spawnc import ROOTFS.tar' and pin the ID it prints ('spawnc images' lists them)"
   fi
+  spawnc_stamp="$state/verified/$1"
+  if [ -f "$spawnc_stamp" ] && [ -f "$spawnc_stamp.objects" ]; then
+    spawnc_changed=$(xargs -r -d '\n' -a "$spawnc_stamp.objects" \
+      sh -c 'find "$@" -newer "$0" -print 2>&1' "$spawnc_stamp" | head -n 1)
+    if [ -z "$spawnc_changed" ]; then
+      return 0
+    fi
+  fi
+  mkdir -p "$state/verified"
+  : >"$spawnc_stamp.new"
   spawnc_check="$work/verify-$1"
   ostree --repo="$spawnc_check" init --mode=bare
   ostree --repo="$spawnc_check" pull-local "$repo" "$1" >/dev/null 2>&1 ||
@@ -137,7 +152,21 @@ spawnc_verify() {
   if ! spawnc_fsck=$(ostree --repo="$spawnc_check" fsck --quiet 2>&1); then
     spawnc_die "the image $2 is damaged in the store, so the build stops before its first step: $(printf '%s\n' "$spawnc_fsck" | tail -n 1)"
   fi
+  (cd "$spawnc_check/objects" && find . -type f -o -type l) | while IFS= read -r spawnc_object; do
+    printf '%s\n' "$repo/objects${spawnc_object#.}"
+  done >"$spawnc_stamp.objects.new"
+  mv "$spawnc_stamp.objects.new" "$spawnc_stamp.objects"
+  mv "$spawnc_stamp.new" "$spawnc_stamp"
   rm -rf "$spawnc_check"
+}
+
+# Bases are verified before the first step that runs (a rebuild whose steps all come from
+# the cache reads nothing from them).
+spawnc_verify_bases() {
+  while IFS= read -r spawnc_base; do
+    [ -n "$spawnc_base" ] && spawnc_verify "${spawnc_base#sha256:}" "$spawnc_base"
+  done <"$work/bases"
+  : >"$work/bases.verified"
 }
 
 # spawnc_from_scratch STAGE STEP DESCRIPTION
@@ -165,6 +194,9 @@ spawnc_step() {
     spawnc_set_stage "$1" "$spawnc_cached"
     printf '%s\n' "$spawnc_cached" >>"$work/steps"
     return 1
+  fi
+  if [ ! -f "$work/bases.verified" ]; then
+    spawnc_verify_bases
   fi
   spawnc_progress "$2" "$3"
   spawnc_checkout="$work/co-$1"
