@@ -115,6 +115,59 @@ struct Builds {
     #expect(config?["stopSignal"]?.stringValue == "SIGINT")
   }
 
+  /// COPY as Docker does it: a directory's contents, files into a directory, wildcards,
+  /// here-documents, owners and modes, and files from an earlier stage.
+  @Test func copySemantics() throws {
+    let fixture = try BuildFixture.make("copy")
+    let recipe = """
+      ARG BUSYBOX
+      FROM busybox@${BUSYBOX} AS assets
+      RUN mkdir -p /out/sub && echo from-stage > /out/sub/file && echo top > /out/top
+      FROM busybox@${BUSYBOX}
+      WORKDIR /app
+      COPY tree/ ./tree/
+      COPY a.txt b.txt conf/
+      COPY *.md docs/
+      COPY --chown=nobody:nogroup --chmod=600 a.txt /secret.txt
+      COPY --chown=65534 b.txt /owned-by-id.txt
+      COPY --from=assets /out/ /from-stage/
+      COPY <<EOF /etc/motd
+      hello from a here-document
+      EOF
+      CMD ["/bin/true"]
+      """
+    let outcome = try fixture.build(
+      recipe: recipe, name: "copies",
+      files: ["tree/x.txt": "x\n", "tree/deep/y.txt": "y\n", "a.txt": "a\n", "b.txt": "b\n", "one.md": "1\n", "two.md": "2\n"])
+    #expect(outcome.id != nil, "\(outcome.log)")
+    let listing = try fixture.runInImage(
+      "copies",
+      [
+        "/bin/sh", "-c",
+        "cd /app && find tree conf docs | sort && stat -c '%n %u:%g %a' /secret.txt /owned-by-id.txt && "
+          + "cat /from-stage/sub/file /from-stage/top /etc/motd",
+      ])
+    #expect(
+      listing.stdout == """
+        conf
+        conf/a.txt
+        conf/b.txt
+        docs
+        docs/one.md
+        docs/two.md
+        tree
+        tree/deep
+        tree/deep/y.txt
+        tree/x.txt
+        /secret.txt 65534:65534 600
+        /owned-by-id.txt 65534:65534 644
+        from-stage
+        top
+        hello from a here-document
+
+        """, "\(listing.output)")
+  }
+
   @Test func cacheRerunsOnlyChangedSteps() throws {
     let fixture = try BuildFixture.make("cache")
     let directory = try Harness.temporaryDirectory("cache") + "/cached"
