@@ -13,6 +13,7 @@ busybox=${SPAWNC_BUSYBOX:-/bin/busybox}
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 umask 022
+chmod 0755 "$root"
 mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" "$root/etc" "$root/dev" "$root/proc" \
   "$root/sys" "$root/run" "$root/tmp" "$root/var/tmp" "$root/root" "$root/home"
 chmod 1777 "$root/tmp" "$root/var/tmp"

@@ -12,7 +12,7 @@ set -eu
 output=${1:?usage: debian-rootfs.sh OUTPUT.tar [PACKAGE,...]}
 include=${2:-}
 cache=${SPAWNC_CACHE:-/var/cache/spawnc-test}
-key=$(printf 'bookworm minbase %s' "$include" | sha256sum | cut -c1-16)
+key=$(printf "bookworm minbase 2 %s" "$include" | sha256sum | cut -c1-16)
 cached="$cache/debian-$key.tar"
 
 if [ ! -f "$cached" ]; then
@@ -26,6 +26,7 @@ if [ ! -f "$cached" ]; then
   [ -n "$mirror" ] || { echo "debian-rootfs: no Debian archive in the apt sources" >&2; exit 1; }
   mkdir -p "$cache"
   root=$(mktemp -d "$cache/root.XXXXXX")
+  chmod 0755 "$root"
   trap 'rm -rf "$root"' EXIT
   set -- --variant=minbase
   if [ -n "$include" ]; then set -- "$@" --include="$include"; fi

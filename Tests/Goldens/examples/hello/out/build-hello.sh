@@ -537,7 +537,7 @@ spawnc_finish() {
 
 spawnc_begin
 
-# Stage 0: FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
-spawnc_from_image 0 1 'FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34' sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
+# Stage 0: FROM busybox@sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c
+spawnc_from_image 0 1 'FROM busybox@sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c' sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c
 
-spawnc_finish 0 f91e7c14179a794daeb94c7d68f91e2432c9356f856f8292b4ee7a0521381df0 '{"argv":["/bin/sh","-c","trap '\''echo bye; exit 0'\'' TERM; echo hello from spawnc; while :; do sleep 1; done"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workingDirectory":null,"stopSignal":"SIGTERM","volumes":[],"ports":[]}' 0
+spawnc_finish 0 31cea6eda1ba39b99bded88090220f5d0c41c14b6f3f581e94135b03f6b17ff8 '{"argv":["/bin/sh","-c","trap '\''echo bye; exit 0'\'' TERM; echo hello from spawnc; while :; do sleep 1; done"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workingDirectory":null,"stopSignal":"SIGTERM","volumes":[],"ports":[]}' 0

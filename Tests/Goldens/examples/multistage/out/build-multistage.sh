@@ -537,8 +537,8 @@ spawnc_finish() {
 
 spawnc_begin
 
-# Stage 0 (build): FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34 AS build
-spawnc_from_image 0 1 'FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34 AS build' sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
+# Stage 0 (build): FROM busybox@sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c AS build
+spawnc_from_image 0 1 'FROM busybox@sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c AS build' sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c
 
 if spawnc_step 0 2 'WORKDIR /out' '{"action":{"kind":"makeDirectory","path":"/out"},"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workdir":"/out"}' ''; then
   spawnc_mkdir /out
@@ -567,4 +567,4 @@ if spawnc_step 1 6 'COPY --from=build /out/www/ /www/' '{"action":{"kind":"copy"
   spawnc_step_done 1
 fi
 
-spawnc_finish 1 520d94851bf32d3d11b0c3e5e52cb27f85b865f123b54d83b9c60de1b6da3187 '{"argv":["/bin/busybox","httpd","-f","-p","8082","-h","/www"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workingDirectory":null,"stopSignal":"SIGTERM","volumes":[],"ports":[{"number":8082,"protocol":"tcp","activation":"none"}]}' 2 org.opencontainers.image.title multistage org.opencontainers.image.description 'a static web root in a two-file image'
+spawnc_finish 1 85621039631de0b22dae0f875238cb8b662f4506fe839f18e615c4f556f81980 '{"argv":["/bin/busybox","httpd","-f","-p","8082","-h","/www"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workingDirectory":null,"stopSignal":"SIGTERM","volumes":[],"ports":[{"number":8082,"protocol":"tcp","activation":"none"}]}' 2 org.opencontainers.image.title multistage org.opencontainers.image.description 'a static web root in a two-file image'

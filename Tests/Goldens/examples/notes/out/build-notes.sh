@@ -537,8 +537,8 @@ spawnc_finish() {
 
 spawnc_begin
 
-# Stage 0: FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
-spawnc_from_image 0 1 'FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34' sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
+# Stage 0: FROM busybox@sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c
+spawnc_from_image 0 1 'FROM busybox@sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c' sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c
 
 if spawnc_step 0 2 'COPY --chmod=755 getent /usr/bin/getent' '{"action":{"kind":"copy","origin":{"kind":"context"},"sources":[{"kind":"path","path":"getent","isPattern":false}],"destination":"/usr/bin/getent","destinationIsDirectory":false,"owner":null,"mode":"0755"},"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workdir":"/"}' "$(spawnc_digest getent)"; then
   spawnc_copy context /usr/bin/getent no '' '' 0755 path getent
@@ -565,4 +565,4 @@ if spawnc_step 0 6 'RUN chown notes /srv/notes/data' '{"action":{"kind":"run","a
   spawnc_step_done 0
 fi
 
-spawnc_finish 0 5f9912e5d1bc40395414609972158eb041af20f6f2ad814a925fc8fa628bb781 '{"argv":["/bin/sh","-c","trap '\''echo stopping; exit 0'\'' INT; echo \"$GREETING\" >> \"$NOTES_FILE\"; cat \"$NOTES_FILE\"; while :; do sleep 1; done"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},{"name":"NOTES_FILE","value":"/srv/notes/data/notes.txt"},{"name":"GREETING","value":"started again"}],"user":"notes","workingDirectory":"/srv/notes","stopSignal":"SIGINT","volumes":["/srv/notes/data"],"ports":[]}' 0
+spawnc_finish 0 d68d5838bd64b083ea8a292918e0e347038ebd29db287fe421cbbab1bb2067ec '{"argv":["/bin/sh","-c","trap '\''echo stopping; exit 0'\'' INT; echo \"$GREETING\" >> \"$NOTES_FILE\"; cat \"$NOTES_FILE\"; while :; do sleep 1; done"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},{"name":"NOTES_FILE","value":"/srv/notes/data/notes.txt"},{"name":"GREETING","value":"started again"}],"user":"notes","workingDirectory":"/srv/notes","stopSignal":"SIGINT","volumes":["/srv/notes/data"],"ports":[]}' 0

@@ -537,12 +537,12 @@ spawnc_finish() {
 
 spawnc_begin
 
-# Stage 0: FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
-spawnc_from_image 0 1 'FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34' sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
+# Stage 0: FROM busybox@sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c
+spawnc_from_image 0 1 'FROM busybox@sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c' sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c
 
 if spawnc_step 0 2 'COPY --chmod=755 echo /usr/bin/udp-echo' '{"action":{"kind":"copy","origin":{"kind":"context"},"sources":[{"kind":"path","path":"echo","isPattern":false}],"destination":"/usr/bin/udp-echo","destinationIsDirectory":false,"owner":null,"mode":"0755"},"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workdir":"/"}' "$(spawnc_digest echo)"; then
   spawnc_copy context /usr/bin/udp-echo no '' '' 0755 path echo
   spawnc_step_done 0
 fi
 
-spawnc_finish 0 e834684f8e71b4aca7698f4d8399da04d162844576784e0f17b2e9b310dffeeb '{"argv":["/usr/bin/udp-echo"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workingDirectory":null,"stopSignal":"SIGTERM","volumes":[],"ports":[{"number":5353,"protocol":"udp","activation":"socket"}]}' 0
+spawnc_finish 0 e30a042ddff9fd232b409e65278e5eb1d483d0f7df937eed1937843cb4e0bafd '{"argv":["/usr/bin/udp-echo"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workingDirectory":null,"stopSignal":"SIGTERM","volumes":[],"ports":[{"number":5353,"protocol":"udp","activation":"socket"}]}' 0

@@ -537,12 +537,12 @@ spawnc_finish() {
 
 spawnc_begin
 
-# Stage 0: FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
-spawnc_from_image 0 1 'FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34' sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
+# Stage 0: FROM busybox@sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c
+spawnc_from_image 0 1 'FROM busybox@sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c' sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c
 
 if spawnc_step 0 2 'COPY index.html /www/index.html' '{"action":{"kind":"copy","origin":{"kind":"context"},"sources":[{"kind":"path","path":"index.html","isPattern":false}],"destination":"/www/index.html","destinationIsDirectory":false,"owner":null,"mode":null},"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workdir":"/"}' "$(spawnc_digest index.html)"; then
   spawnc_copy context /www/index.html no '' '' '' path index.html
   spawnc_step_done 0
 fi
 
-spawnc_finish 0 708371135709bdd2a34b42ee4e115e3a3f9c01d15ff3f36a3d6c97a622cc121c '{"argv":["/bin/busybox","httpd","-f","-p","127.0.0.1:8081","-h","/www"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workingDirectory":null,"stopSignal":"SIGTERM","volumes":[],"ports":[{"number":8081,"protocol":"tcp","activation":"proxy"}]}' 0
+spawnc_finish 0 8489eac9299625790d81317db683dfe17180a3890bd096e1d5c132c02655cd80 '{"argv":["/bin/busybox","httpd","-f","-p","127.0.0.1:8081","-h","/www"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workingDirectory":null,"stopSignal":"SIGTERM","volumes":[],"ports":[{"number":8081,"protocol":"tcp","activation":"proxy"}]}' 0

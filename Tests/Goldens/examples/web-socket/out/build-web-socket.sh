@@ -537,12 +537,12 @@ spawnc_finish() {
 
 spawnc_begin
 
-# Stage 0: FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
-spawnc_from_image 0 1 'FROM busybox@sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34' sha256:5dc3833820569c0e586b87bb181e695e891f61b42f997e5facfc847067d2cd34
+# Stage 0: FROM busybox@sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c
+spawnc_from_image 0 1 'FROM busybox@sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c' sha256:ffdb85cc9e3b795b82239d4d872c3d263134c90f17c9ef9593bb2e77d56d5d9c
 
 if spawnc_step 0 2 'COPY --chmod=755 server /usr/bin/server' '{"action":{"kind":"copy","origin":{"kind":"context"},"sources":[{"kind":"path","path":"server","isPattern":false}],"destination":"/usr/bin/server","destinationIsDirectory":false,"owner":null,"mode":"0755"},"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}],"user":null,"workdir":"/"}' "$(spawnc_digest server)"; then
   spawnc_copy context /usr/bin/server no '' '' 0755 path server
   spawnc_step_done 0
 fi
 
-spawnc_finish 0 68c2712300791f0296b0f6490ac1ee9af7325f82f9d2c4f76ae9dda28ff9aec4 '{"argv":["/usr/bin/server"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},{"name":"GREETING","value":"hello from a socket-activated container"}],"user":null,"workingDirectory":null,"stopSignal":"SIGTERM","volumes":[],"ports":[{"number":8080,"protocol":"tcp","activation":"socket"}]}' 0
+spawnc_finish 0 be720a12ebabeb202e1880add9c7cb914152015fe3249372e8c69e3752ddda11 '{"argv":["/usr/bin/server"],"environment":[{"name":"PATH","value":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},{"name":"GREETING","value":"hello from a socket-activated container"}],"user":null,"workingDirectory":null,"stopSignal":"SIGTERM","volumes":[],"ports":[{"number":8080,"protocol":"tcp","activation":"socket"}]}' 0
