@@ -9,6 +9,7 @@ let package = Package(
   name: "spawnc",
   products: [
     .executable(name: "spawnc", targets: ["spawnc"]),
+    .executable(name: "spawnc-systemd", targets: ["spawnc-systemd"]),
     .library(name: "SpawnDriver", targets: ["SpawnDriver"]),
   ],
   dependencies: [
@@ -31,6 +32,13 @@ let package = Package(
     .target(name: "SpawnBuildScript", dependencies: ["SpawnIR"]),
     // The host: files and processes, on the C library only (no Foundation, for start-up time).
     .target(name: "SpawnHost"),
+    // libsystemd (sd-bus, sd-journal), for talking to the service manager.
+    .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+    // The service manager over D-Bus: reload, enable, start and wait for jobs, unit state, logs.
+    .target(name: "SpawnSystemd", dependencies: ["CSystemd"]),
+    // A small helper program that links libsystemd, so that `spawnc` itself does not (it must
+    // start in a few milliseconds and can be linked statically; libsystemd cannot).
+    .executableTarget(name: "spawnc-systemd", dependencies: ["SpawnSystemd", "SpawnBasics"]),
     // The image store: an OSTree repository of content-addressed images, driven through `ostree`.
     .target(name: "SpawnStore", dependencies: ["SpawnBasics", "SpawnHost"]),
     // Library API: compile, check, build and run recipes; write outputs atomically. No printing,

@@ -11,7 +11,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --scratch-path .build-static -Xswiftc -static-executable >/dev/null 2>&1
+swift build -c release --product spawnc --scratch-path .build-static -Xswiftc -static-executable >/dev/null 2>&1
 spawnc=.build-static/release/spawnc
 
 work=$(mktemp -d)

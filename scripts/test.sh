@@ -1,7 +1,10 @@
 #!/bin/sh
-# Installs what is missing, builds spawnc and runs the whole test suite.
+# Installs what is missing, builds spawnc, runs the whole test suite, then (as root) the
+# end-to-end scenarios on a booted systemd (scripts/e2e.sh). Arguments go to `swift test`;
+# SPAWNC_SKIP_E2E=1 leaves the end-to-end run out.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build
 swift test "$@"
+if [ -z "${SPAWNC_SKIP_E2E:-}" ]; then scripts/e2e.sh; fi

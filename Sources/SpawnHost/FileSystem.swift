@@ -141,6 +141,18 @@ public enum FileSystem {
 
   public static func remove(_ path: String) { unlink(path) }
 
+  /// Creates a symbolic link at `link` (replacing a file or link there, atomically).
+  public static func symbolicLink(_ link: String, pointingTo target: String) throws(FileSystemError) {
+    let temporary = link + ".spawnc-" + String(getpid())
+    unlink(temporary)
+    guard symlink(target, temporary) == 0 else { throw FileSystemError("create the link", link) }
+    guard rename(temporary, link) == 0 else {
+      let error = FileSystemError("create the link", link)
+      unlink(temporary)
+      throw error
+    }
+  }
+
   /// The target of a symbolic link.
   public static func readLink(_ path: String) -> String? {
     var buffer = [CChar](repeating: 0, count: 4097)

@@ -21,8 +21,8 @@ struct Spawnc: ParsableCommand {
       """,
     version: spawncVersion,
     subcommands: [
-      Compile.self, Check.self, Explain.self, Build.self, Run.self, Import.self, Images.self, RemoveImage.self,
-      CollectGarbage.self,
+      Compile.self, Check.self, Explain.self, Build.self, Run.self, Install.self, Uninstall.self, Import.self,
+      Images.self, RemoveImage.self, CollectGarbage.self,
     ])
 
   static func main() {
@@ -33,6 +33,9 @@ struct Spawnc: ParsableCommand {
       Output.error("spawnc: error: \(error.message)\n")
       Glibc.exit(2)
     } catch let error as OperationError {
+      Output.error("spawnc: error: \(error.message)\n")
+      Glibc.exit(1)
+    } catch let error as OperationFailure {
       Output.error("spawnc: error: \(error.message)\n")
       Glibc.exit(1)
     } catch let error as StoreError {
@@ -282,6 +285,188 @@ struct Run: ParsableCommand {
       image: image, command: command, stateDirectory: Driver.stateDirectory(flag: state.stateDirectory),
       interactive: FileSystem.isTerminal(0))
     throw OperationError(message: Command.exec(argv).description)
+  }
+}
+
+struct Install: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Install a container's settings and units into systemd, and enable them.",
+    discussion: """
+      Compiles the recipe and writes NAME.nspawn into /etc/systemd/nspawn/ and the units into
+      /etc/systemd/system/ (each atomically, only when changed; units of an earlier install
+      that this one no longer has are removed), reloads systemd and enables the container's
+      sockets (or, without ports, its service). --now also starts them, waits for the jobs and,
+      when a unit fails, prints its state and last log lines; a running container whose units
+      changed is restarted. Installing twice changes nothing. The image must have been built
+      (spawnc build). --root DIR installs into a directory tree offline, without systemd.
+      Needs root.
+      """)
+
+  @Argument(help: "The Spawnfile of the container.")
+  var file: String
+
+  @Flag(name: .long, help: "Also start the container's sockets (or service) and wait until they run.")
+  var now = false
+
+  @Option(name: .long, help: "Install offline into this root directory instead of the running system.")
+  var root: String?
+
+  @OptionGroup var recipe: RecipeOptions
+
+  func validate() throws {
+    if now && root != nil { throw ValidationError("--now starts units on the running system; it cannot go with --root") }
+  }
+
+  func run() throws {
+    let source: SourceFile
+    do {
+      source = try Driver.load(file)
+    } catch {
+      throw UsageError(message: error.description)
+    }
+    let compilation = Driver.compile(source, recipePath: file == "-" ? nil : file, options: recipe.compileOptions())
+    Output.error(Output.render(compilation.diagnostics, in: source, format: recipe.format, terminal: 2))
+    if compilation.hasErrors { throw ExitCode(1) }
+    guard let plan = Driver.installPlan(compilation) else {
+      throw OperationFailure("the recipe has no command to run (CMD or ENTRYPOINT), so there is nothing to install")
+    }
+    let installRoot = InstallRoot(root)
+    // sd_booted(3): systemd runs this system when /run/systemd/system is a directory. Checked
+    // before anything is written.
+    if installRoot.isRunningSystem && !FileSystem.isDirectory("/run/systemd/system") {
+      throw OperationFailure("systemd is not running here; to install into a directory tree instead, use --root DIR")
+    }
+    if !FileSystem.exists(installRoot.prefix + plan.imagePath) {
+      let build = "spawnc build \(file == "-" ? "Spawnfile" : file)"
+      if now {
+        throw OperationFailure("the image of \(plan.name) is not built (\(plan.imagePath) does not exist); run `\(build)` first")
+      }
+      Output.error("spawnc: warning: the image of \(plan.name) is not built yet; its units fail until `\(build)` runs\n")
+    }
+    let report: InstallReport
+    do {
+      report = try Driver.installFiles(plan, root: installRoot)
+    } catch {
+      throw OperationFailure(error.description)
+    }
+    for path in report.written { Output.standard("installed \(path)\n") }
+    if report.written.isEmpty && report.stale.isEmpty { Output.standard("\(plan.name) is already installed\n") }
+    // Units of an earlier install that this one does not have: stopped, then removed.
+    if installRoot.isRunningSystem && !report.staleUnits.isEmpty {
+      let stale = report.staleUnits
+      try ManagerOutput.show(try ServiceManagerClient.run(["stop"] + stale + ["reset-failed"] + stale + ["disable"] + stale))
+    }
+    let removed = Driver.removeFiles(report.stale, root: installRoot)
+    for link in removed.links { Output.standard("Removed \(link.link).\n") }
+    for path in removed.files { Output.standard("removed \(path)\n") }
+
+    guard installRoot.isRunningSystem else {
+      let changes: [UnitLinkChange]
+      do {
+        changes = try Driver.enableOffline(plan.entryUnits, files: plan.units, root: installRoot)
+      } catch {
+        throw OperationFailure(error.description)
+      }
+      for change in changes { Output.standard("Created symlink \(change.link) → \(change.target).\n") }
+      return
+    }
+    var steps = ["reload", "enable"] + plan.entryUnits
+    if now {
+      // A container already running the old definition picks the new one up (try-restart
+      // leaves units that are not running alone).
+      let changed = Set(report.changedUnits + report.staleUnits)
+      let restart = plan.entryUnits.filter { $0.hasSuffix(".socket") && changed.contains($0) } + plan.services
+      if !changed.isEmpty { steps += ["try-restart"] + restart }
+      steps += ["start"] + plan.entryUnits
+      // nspawn reports a service ready as soon as it launches the payload: watch it a moment
+      // so that a payload that exits at once is reported here, not found later.
+      let services = plan.entryUnits.filter { $0.hasSuffix(".service") }
+      if !services.isEmpty { steps += ["watch"] + services }
+    }
+    try ManagerOutput.show(try ServiceManagerClient.run(steps))
+  }
+}
+
+struct Uninstall: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Stop, disable and remove an installed container's units and settings.",
+    discussion: """
+      Stops the container's sockets and services, disables them, removes the files spawnc
+      installed for it and reloads systemd. The image and the volumes stay: `spawnc rmi NAME`
+      removes the image. --root DIR uninstalls from a directory tree offline. Needs root.
+      """)
+
+  @Argument(help: "The container name.")
+  var name: String
+
+  @Option(name: .long, help: "Uninstall offline from this root directory instead of the running system.")
+  var root: String?
+
+  func run() throws {
+    let installRoot = InstallRoot(root)
+    let units = Driver.installedUnits(of: name, root: installRoot)
+    guard !Driver.installedFiles(of: name, root: installRoot).isEmpty else {
+      throw OperationFailure("no container \(name) is installed in \(installRoot.unitDirectory)")
+    }
+    if installRoot.isRunningSystem && !units.isEmpty {
+      try ManagerOutput.show(try ServiceManagerClient.run(["stop"] + units + ["reset-failed"] + units + ["disable"] + units))
+    }
+    // Offline, and as a safety net online: the links that enabled the units go with them.
+    let removed = Driver.removeFiles(Driver.installedFiles(of: name, root: installRoot), root: installRoot)
+    for link in removed.links { Output.standard("Removed \(link.link).\n") }
+    for path in removed.files { Output.standard("removed \(path)\n") }
+    if installRoot.isRunningSystem { try ManagerOutput.show(try ServiceManagerClient.run(["reload"])) }
+  }
+}
+
+/// Prints what the service manager did, as systemctl would, and turns a failure into an error
+/// that shows the failed units' state and last log lines.
+enum ManagerOutput {
+  static func show(_ report: ManagerReport) throws {
+    for step in report.steps {
+      for change in step.changes {
+        switch change.kind {
+        case "symlink": Output.standard("Created symlink \(change.path) → \(change.source).\n")
+        case "unlink": Output.standard("Removed \(change.path).\n")
+        default: break
+        }
+      }
+      let verbs = ["start": "started", "stop": "stopped", "restart": "restarted", "try-restart": "restarted"]
+      let failed = Set(report.failed.map(\.unit))
+      for job in step.jobs where job.result == "done" && step.verb != "try-restart" && !failed.contains(job.unit) {
+        Output.standard("\(verbs[step.verb] ?? step.verb) \(job.unit)\n")
+      }
+    }
+    if let error = report.error {
+      if error.verb == "connect" {
+        throw OperationFailure(
+          "cannot reach systemd (\(error.message)); is systemd running here? To install into a directory tree instead, use --root DIR")
+      }
+      throw OperationFailure("systemd refused to \(error.verb): \(error.message)")
+    }
+    guard let first = report.failed.first else { return }
+    var message = ""
+    for unit in report.failed {
+      let result = unit.result.isEmpty || unit.result == "success" ? "" : ", result \(unit.result)"
+      if let verb = failedVerb(report, unit.unit) {
+        message += "\(unit.unit) did not \(verb): it is \(unit.active) (\(unit.sub))\(result)\n"
+      } else {
+        message += "\(unit.unit) stopped right after it started: it is \(unit.active) (\(unit.sub))\(result)\n"
+      }
+      if unit.log.isEmpty {
+        message += "  (no log lines since the attempt)\n"
+      } else {
+        message += "  last log lines:\n" + unit.log.map { "    " + $0 + "\n" }.joined()
+      }
+    }
+    message += "  help: `systemctl status \(first.unit)` and `journalctl -u \(first.unit)` show more"
+    throw OperationFailure(message)
+  }
+
+  /// The verb of the step whose job for `unit` failed; nil when its job succeeded (and the
+  /// unit failed afterwards, while it was watched).
+  static func failedVerb(_ report: ManagerReport, _ unit: String) -> String? {
+    report.steps.last { step in step.jobs.contains { $0.unit == unit && $0.result != "done" } }?.verb
   }
 }
 

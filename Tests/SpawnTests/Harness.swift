@@ -101,9 +101,24 @@ enum Harness {
     return TestPaths.root + "/.build/debug/spawnc"
   }
 
-  /// A fresh directory under the system's temporary directory.
+  /// One directory per test run that holds every test's scratch files; removed when the test
+  /// process exits (kept when `SPAWNC_KEEP_TEST_FILES` is set, for debugging a failure).
+  static let scratchRoot: String = {
+    let path = NSTemporaryDirectory() + "spawnc-tests-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    if ProcessInfo.processInfo.environment["SPAWNC_KEEP_TEST_FILES"] == nil {
+      atexit {
+        // --one-file-system: a mount left behind by a failed test is not descended into.
+        let path = NSTemporaryDirectory() + "spawnc-tests-\(getpid())"
+        _ = system("rm -rf --one-file-system '\(path)'")
+      }
+    }
+    return path
+  }()
+
+  /// A fresh directory for one test's scratch files, under `scratchRoot`.
   static func temporaryDirectory(_ label: String = "spawnc-test") throws -> String {
-    let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString.prefix(8))"
+    let path = scratchRoot + "/\(label)-\(UUID().uuidString.prefix(8))"
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
   }

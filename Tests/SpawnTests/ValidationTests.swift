@@ -21,6 +21,15 @@ import Testing
     #expect(status == 0 && output.isEmpty, "shellcheck build-\(name).sh:\n\(output)")
   }
 
+  /// The project's own scripts (set-up, tests, CI, benchmark, test host) are shellcheck-clean.
+  @Test func repositoryScriptsPassShellcheck() throws {
+    let scripts = TestPaths.list(TestPaths.root + "/scripts").filter { $0.hasSuffix(".sh") }.map { "scripts/" + $0 }
+    #expect(scripts.contains("scripts/e2e.sh") && scripts.contains("scripts/test-host.sh"))
+    let result = try Harness.run(
+      ["/bin/sh", "-c", "cd \"$1\" && shift && shellcheck -x \"$@\"", "sh", TestPaths.root] + scripts + [".ci/run"])
+    #expect(result.status == 0 && result.stdout.isEmpty, "shellcheck:\n\(result.stdout)\(result.stderr)")
+  }
+
   /// systemd's own parser sees no problem in any unit (`systemd --test` also reports unknown
   /// specifiers, which `verify` lets pass).
   @Test(arguments: Harness.exampleNames)

@@ -1,7 +1,8 @@
 /* A minimal socket-activated HTTP server: it serves every connection on the listening socket
  * systemd passes as file descriptor 3 (sd_listen_fds(3) protocol) with a short text answer
- * that shows what the container saw. No libsystemd needed; builds with `cc -static`. */
+ * that shows what the container saw: the LISTEN_* variables and its network interfaces. No libsystemd needed; builds with `cc -static`. */
 #include <errno.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,14 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN);
 
   const char *greeting = getenv("GREETING");
+  /* The network interfaces the container sees: with Private=yes only "lo". */
+  char interfaces[256] = "";
+  struct if_nameindex *names = if_nameindex();
+  for (struct if_nameindex *name = names; name != NULL && name->if_name != NULL; name++) {
+    if (interfaces[0] != '\0') strncat(interfaces, ",", sizeof interfaces - strlen(interfaces) - 1);
+    strncat(interfaces, name->if_name, sizeof interfaces - strlen(interfaces) - 1);
+  }
+  if (names != NULL) if_freenameindex(names);
   for (;;) {
     int connection = accept(3, NULL, NULL);
     if (connection < 0) {
@@ -41,9 +50,9 @@ int main(void) {
     }
     char request[4096];
     (void)read(connection, request, sizeof request);
-    char body[512];
-    int length = snprintf(body, sizeof body, "%s\nLISTEN_FDS=%s LISTEN_PID=%s\n",
-                          greeting ? greeting : "hello", fds, pid);
+    char body[1024];
+    int length = snprintf(body, sizeof body, "%s\nLISTEN_FDS=%s LISTEN_PID=%s\ninterfaces=%s\n",
+                          greeting ? greeting : "hello", fds, pid, interfaces);
     dprintf(connection, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s",
             length, body);
     close(connection);

@@ -1,0 +1,3 @@
+// libsystemd's D-Bus client (sd-bus) and journal reader (sd-journal), for spawnc-systemd.
+#include <systemd/sd-bus.h>
+#include <systemd/sd-journal.h>
