@@ -108,7 +108,13 @@ printf '%s\n' "$answer" | sed 's/^/      curl: /'
 check "busybox httpd answers through systemd-socket-proxyd on port 8081" \
   contains "$answer" "<p>Served by busybox httpd in a proxy-activated spawnc container.</p>"
 check "web-proxy.service was started on demand" unit_is web-proxy.service active
-check "the proxy runs in the container's network namespace" unit_is web-proxy-proxy-8081.service active
+check "web-proxy-proxy-8081.service (systemd-socket-proxyd) is running" unit_is web-proxy-proxy-8081.service active
+netns() { in_host readlink "/proc/$(in_host systemctl show -p MainPID --value "$1")/ns/net"; }
+proxy_netns=$(netns web-proxy-proxy-8081.service)
+container_netns=$(netns web-proxy.service)
+echo "      network namespaces: proxy $proxy_netns, container $container_netns, host $(in_host readlink /proc/1/ns/net)"
+check "the proxy runs in the container's own network namespace" \
+  test -n "$proxy_netns" -a "$proxy_netns" = "$container_netns" -a "$proxy_netns" != "$(in_host readlink /proc/1/ns/net)"
 
 # --- a plain service with a volume ---------------------------------------------------------------
 echo "--- volume and read-only root (examples/notes)"
