@@ -22,6 +22,8 @@ let package = Package(
     .target(name: "SpawnSyntax", dependencies: ["SpawnBasics"]),
     // Checker: names, variable expansion with Dockerfile scoping, typed values.
     .target(name: "SpawnSema", dependencies: ["SpawnBasics", "SpawnSyntax"]),
+    // Canonical formatting (`spawnc fmt`, and the language server's formatting).
+    .target(name: "SpawnFormat", dependencies: ["SpawnBasics", "SpawnSyntax"]),
     // Plain data the backends consume: the image plan and the runtime spec.
     .target(name: "SpawnIR", dependencies: ["SpawnBasics"]),
     // The only module that sees both the checked recipe and the IR.
@@ -53,14 +55,14 @@ let package = Package(
     .executableTarget(
       name: "spawnc",
       dependencies: [
-        "SpawnDriver", "SpawnBasics", "SpawnHost", "SpawnStore", "SpawnIR",
+        "SpawnDriver", "SpawnBasics", "SpawnHost", "SpawnStore", "SpawnIR", "SpawnFormat",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
       name: "SpawnTests",
       dependencies: [
         "SpawnBasics", "SpawnSyntax", "SpawnSema", "SpawnIR", "SpawnLowering",
-        "SpawnNspawn", "SpawnUnits", "SpawnBuildScript", "SpawnDriver", "SpawnHost", "SpawnStore",
+        "SpawnNspawn", "SpawnUnits", "SpawnBuildScript", "SpawnDriver", "SpawnHost", "SpawnStore", "SpawnFormat",
       ],
       path: "Tests/SpawnTests"),
   ]
