@@ -10,10 +10,12 @@ let package = Package(
   products: [
     .executable(name: "spawnc", targets: ["spawnc"]),
     .executable(name: "spawnc-systemd", targets: ["spawnc-systemd"]),
+    .executable(name: "spawnc-config", targets: ["spawnc-config"]),
     .library(name: "SpawnDriver", targets: ["SpawnDriver"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     // Source files, positions, diagnostics and their catalog, renderers, JSON output.
@@ -41,6 +43,15 @@ let package = Package(
     // A small helper program that links libsystemd, so that `spawnc` itself does not (it must
     // start in a few milliseconds and can be linked statically; libsystemd cannot).
     .executableTarget(name: "spawnc-systemd", dependencies: ["SpawnSystemd", "SpawnBasics"]),
+    // `.spawnc.yaml`: found, and read through the spawnc-config helper (Foundation-free here).
+    .target(name: "SpawnConfig", dependencies: ["SpawnBasics", "SpawnHost"]),
+    // The YAML reader, with Yams: settings, or diagnostics that point into the file.
+    .target(
+      name: "SpawnConfigYAML",
+      dependencies: ["SpawnBasics", "SpawnConfig", .product(name: "Yams", package: "Yams")]),
+    // A helper program that reads YAML for spawnc, so that spawnc itself does not link Yams and
+    // Foundation (their start-up cost would be paid by every run).
+    .executableTarget(name: "spawnc-config", dependencies: ["SpawnConfigYAML", "SpawnConfig", "SpawnBasics", "SpawnHost"]),
     // The image store: an OSTree repository of content-addressed images, driven through `ostree`.
     .target(name: "SpawnStore", dependencies: ["SpawnBasics", "SpawnHost"]),
     // Library API: compile, check, build and run recipes; write outputs atomically. No printing,
@@ -51,18 +62,25 @@ let package = Package(
         "SpawnBasics", "SpawnSyntax", "SpawnSema", "SpawnIR", "SpawnLowering",
         "SpawnNspawn", "SpawnUnits", "SpawnBuildScript", "SpawnHost", "SpawnStore",
       ]),
+    // `spawnc lsp`: the language server (LSP 3.17 over stdio) on top of the driver.
+    .target(
+      name: "SpawnLanguageServer",
+      dependencies: [
+        "SpawnBasics", "SpawnSyntax", "SpawnIR", "SpawnDriver", "SpawnHost", "SpawnConfig", "SpawnFormat", "SpawnStore",
+      ]),
     // The thin command-line interface.
     .executableTarget(
       name: "spawnc",
       dependencies: [
-        "SpawnDriver", "SpawnBasics", "SpawnHost", "SpawnStore", "SpawnIR", "SpawnFormat",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "SpawnDriver", "SpawnBasics", "SpawnHost", "SpawnStore", "SpawnIR", "SpawnFormat", "SpawnConfig",
+        "SpawnLanguageServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
       name: "SpawnTests",
       dependencies: [
         "SpawnBasics", "SpawnSyntax", "SpawnSema", "SpawnIR", "SpawnLowering",
         "SpawnNspawn", "SpawnUnits", "SpawnBuildScript", "SpawnDriver", "SpawnHost", "SpawnStore", "SpawnFormat",
+        "SpawnConfig", "SpawnConfigYAML",
       ],
       path: "Tests/SpawnTests"),
   ]

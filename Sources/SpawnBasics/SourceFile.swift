@@ -128,6 +128,22 @@ public struct SourceFile: Sendable {
     return index
   }
 
+  /// The byte offset of a 1-based line and 1-based column counted in Unicode scalars (as YAML
+  /// parsers report positions), clamped to the line.
+  public func offset(line: Int, column: Int) -> Int {
+    guard line >= 1 else { return 0 }
+    guard line <= lineStarts.count else { return bytes.count }
+    let range = lineRange(line - 1)
+    var index = range.lowerBound
+    var scalars = 1
+    while index < range.upperBound && scalars < column {
+      let byte = bytes[index]
+      index = min(index + (byte < 0x80 ? 1 : byte < 0xE0 ? 2 : byte < 0xF0 ? 3 : 4), range.upperBound)
+      scalars += 1
+    }
+    return index
+  }
+
   /// The text covered by a span.
   public func text(_ span: Span) -> String {
     String(decoding: bytes[max(0, span.start)..<min(span.end, bytes.count)], as: UTF8.self)

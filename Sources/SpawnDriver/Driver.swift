@@ -22,6 +22,9 @@ public struct CompileOptions: Sendable {
   public var buildArguments: [String: String]
   /// Run the backends (`spawnc check` only needs the diagnostics).
   public var emitsOutputs = true
+  /// Warnings to leave out (codes, from `--ignore` and the configuration file), on top of the
+  /// recipe's own `# spawnc ignore=` comments.
+  public var ignoredCodes: Set<String> = []
 
   public init(
     name: String? = nil, contextDirectory: String? = nil, stateDirectory: String = Driver.defaultStateDirectory,
@@ -44,6 +47,8 @@ public struct Compilation: Sendable {
   public var ir: RecipeIR?
   /// The generated files; empty when there are errors.
   public var outputs: [GeneratedFile]
+  /// The syntax tree (for editors: positions of instructions, comments, stages).
+  public var tree: SyntaxTree? = nil
 
   public var hasErrors: Bool { diagnostics.hasErrors }
 }
@@ -100,7 +105,8 @@ public enum Driver {
       ir = lowered
     }
     let outputs = options.emitsOutputs ? ir.map(emit) ?? [] : []
-    return Compilation(file: file, diagnostics: diagnostics.sortedByPosition(), ir: ir, outputs: outputs)
+    let reported = Suppression.apply(diagnostics, tree: tree, ignored: options.ignoredCodes)
+    return Compilation(file: file, diagnostics: reported, ir: ir, outputs: outputs, tree: tree)
   }
 
   /// Runs every backend on the IR.
@@ -114,7 +120,14 @@ public enum Driver {
     return base.isEmpty ? "app" : base
   }
 
-  static func parentDirectory(_ path: String) -> String {
+  /// Resolves an ignore list (codes or names): the warning codes, the words that name nothing,
+  /// and the ones that name errors (which cannot be ignored).
+  public static func resolveIgnoreList(_ words: [String]) -> (codes: Set<String>, unknown: [String], errors: [String]) {
+    Suppression.resolve(words)
+  }
+
+  /// The directory part of an absolute path (`/` for a file at the root).
+  public static func parentDirectory(_ path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     let parent = String(path[..<slash])
     return parent.isEmpty ? "/" : parent

@@ -36,17 +36,7 @@ public struct ManagerReport: Sendable {
 /// libsystemd so that spawnc does not have to).
 public enum ServiceManagerClient {
   /// The helper: next to this executable (as built and as installed), else on `$PATH`.
-  public static func helperPath() -> String? {
-    if let executable = FileSystem.realPath("/proc/self/exe") {
-      let candidate = Driver.parentDirectory(executable) + "/spawnc-systemd"
-      if FileSystem.exists(candidate) { return candidate }
-    }
-    for directory in (FileSystem.environment("PATH") ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
-      let candidate = String(directory) + "/spawnc-systemd"
-      if FileSystem.exists(candidate) { return candidate }
-    }
-    return nil
-  }
+  public static func helperPath() -> String? { Command.siblingExecutable("spawnc-systemd") }
 
   /// Runs steps such as `["reload", "enable", "web.socket", "start", "web.socket"]`.
   public static func run(_ steps: [String], timeoutSeconds: Int = 120) throws(OperationFailure) -> ManagerReport {

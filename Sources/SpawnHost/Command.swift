@@ -23,6 +23,20 @@ public struct CommandResult: Sendable {
 
 /// Runs programs with posix_spawn (found on `PATH` like execvp), without Foundation.
 public enum Command {
+  /// A helper program installed with spawnc: next to this executable (as built and as
+  /// installed), else on `$PATH`.
+  public static func siblingExecutable(_ name: String) -> String? {
+    if let executable = FileSystem.realPath("/proc/self/exe"), let slash = executable.lastIndex(of: "/") {
+      let candidate = executable[..<slash] + "/" + name
+      if FileSystem.exists(candidate) { return candidate }
+    }
+    for directory in (FileSystem.environment("PATH") ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+      let candidate = directory + "/" + name
+      if FileSystem.exists(candidate) { return candidate }
+    }
+    return nil
+  }
+
   /// Where a stream of the child goes.
   public enum Stream: Sendable {
     /// Collected into the result.

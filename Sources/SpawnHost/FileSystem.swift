@@ -12,6 +12,12 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable {
 
   public var description: String { "cannot \(operation) \(path): \(reason)" }
 
+  public init(operation: String, path: String, reason: String) {
+    self.operation = operation
+    self.path = path
+    self.reason = reason
+  }
+
   init(_ operation: String, _ path: String, errno code: Int32 = errno) {
     self.operation = operation
     self.path = path
@@ -111,6 +117,14 @@ public enum FileSystem {
   public static func exists(_ path: String) -> Bool {
     var status = stat()
     return lstat(path, &status) == 0
+  }
+
+  /// The modification time in nanoseconds since the epoch (and the size, to tell apart two
+  /// writes within one clock tick), or nil when the file does not exist.
+  public static func modificationStamp(_ path: String) -> (nanoseconds: Int, size: Int)? {
+    var status = stat()
+    guard stat(path, &status) == 0 else { return nil }
+    return (Int(status.st_mtim.tv_sec) * 1_000_000_000 + Int(status.st_mtim.tv_nsec), Int(status.st_size))
   }
 
   public static func isSymbolicLink(_ path: String) -> Bool {

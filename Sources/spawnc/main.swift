@@ -1,9 +1,11 @@
 import ArgumentParser
 import SpawnBasics
+import SpawnConfig
 import SpawnDriver
 import SpawnHost
 import SpawnStore
 import SpawnIR
+import SpawnLanguageServer
 
 #if canImport(Glibc)
   import Glibc
@@ -21,8 +23,8 @@ struct Spawnc: ParsableCommand {
       """,
     version: spawncVersion,
     subcommands: [
-      Compile.self, Check.self, Explain.self, Build.self, Run.self, Install.self, Uninstall.self, Import.self,
-      Images.self, RemoveImage.self, CollectGarbage.self,
+      Compile.self, Check.self, LanguageServerCommand.self, Explain.self, Build.self, Run.self, Install.self, Uninstall.self, Import.self,
+      Images.self, RemoveImage.self, CollectGarbage.self, Format.self,
     ])
 
   static func main() {
@@ -69,7 +71,7 @@ struct StateOptions: ParsableArguments {
   var store: Store { Store(stateDirectory: Driver.stateDirectory(flag: stateDirectory)) }
 }
 
-/// Options shared by `compile` and `check`.
+/// Options shared by the commands that read a recipe (`compile`, `check`, `build`, `install`).
 struct RecipeOptions: ParsableArguments {
   @Option(name: .long, help: "The container name (default: the recipe's directory name).")
   var name: String?
@@ -83,24 +85,90 @@ struct RecipeOptions: ParsableArguments {
   @Option(name: .customLong("build-arg"), help: ArgumentHelp("Set an ARG's value, as docker build does.", valueName: "NAME=VALUE"))
   var buildArguments: [String] = []
 
-  @Option(name: .long, help: "How to print diagnostics: human, gnu or json.")
-  var format: DiagnosticFormat = .human
+  @Option(name: .long, help: "How to print diagnostics: human, gnu, json or sarif (default: the configuration's, else human).")
+  var format: DiagnosticFormat?
+
+  @Option(name: .long, help: ArgumentHelp("Leave out a warning, by code or name (repeatable).", valueName: "CODE"))
+  var ignore: [String] = []
+
+  @Option(name: .long, help: "The configuration file (default: the nearest .spawnc.yaml from the recipe's directory up).")
+  var config: String?
+
+  @Flag(name: .customLong("no-config"), help: "Read no configuration file.")
+  var noConfig = false
+
+  @Option(name: .customLong("stdin-filename"), help: "The name of the recipe read from standard input (-), for messages and the build context.")
+  var stdinFilename: String?
 
   func validate() throws {
     for argument in buildArguments where !argument.contains("=") {
       throw ValidationError("--build-arg takes NAME=VALUE, not `\(argument)`")
     }
+    let resolved = Driver.resolveIgnoreList(ignore)
+    if let word = resolved.unknown.first {
+      let candidates = DiagnosticCatalog.all.flatMap { [$0.code, $0.name] }
+      let guess = Suggest.closest(to: word, among: candidates).map { "; did you mean \($0)?" } ?? ""
+      throw ValidationError("--ignore: `\(word)` is not a spawnc diagnostic code\(guess) (`spawnc explain --all` lists them)")
+    }
+    if let word = resolved.errors.first {
+      throw ValidationError("--ignore: `\(word)` is an error, and errors cannot be ignored; fix what it reports instead")
+    }
+    if config != nil && noConfig { throw ValidationError("--config and --no-config contradict each other") }
   }
 
-  func compileOptions() -> CompileOptions {
-    var values: [String: String] = [:]
+  /// Reads a recipe argument (`-` is standard input, named by --stdin-filename).
+  func load(_ path: String) throws -> (source: SourceFile, recipePath: String?) {
+    do {
+      if path == "-" { return (try Driver.load("-", displayName: stdinFilename), stdinFilename) }
+      return (try Driver.load(path), path)
+    } catch {
+      throw UsageError(message: error.description)
+    }
+  }
+
+  /// The configuration for a recipe: --config, else the nearest .spawnc.yaml. A configuration
+  /// with errors stops the command (exit status 2) after its diagnostics are printed.
+  func configuration(for recipePath: String?) throws -> Configuration {
+    if noConfig { return Configuration() }
+    let start = recipePath.map { Driver.parentDirectory(FileSystem.absolute($0)) } ?? FileSystem.currentDirectory()
+    guard let path = config ?? Configuration.find(from: start) else { return Configuration() }
+    let configuration: Configuration
+    do throws(FileSystemError) {
+      configuration = try Configuration.load(path)
+    } catch {
+      throw UsageError(message: error.description)
+    }
+    if let file = configuration.file, !configuration.diagnostics.isEmpty {
+      Output.error(Output.render(configuration.diagnostics, in: file, format: format ?? .human, terminal: 2))
+      if configuration.diagnostics.hasErrors { throw ExitCode(2) }
+    }
+    return configuration
+  }
+
+  /// The format: --format, else the configuration's, else human.
+  func effectiveFormat(_ configuration: Configuration) -> DiagnosticFormat { format ?? configuration.format ?? .human }
+
+  /// Compile options from the flags on top of the configuration.
+  func compileOptions(_ configuration: Configuration = Configuration()) -> CompileOptions {
+    var values = configuration.buildArguments
     for argument in buildArguments {
       let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
       values[String(parts[0])] = String(parts[1])
     }
-    return CompileOptions(
+    var options = CompileOptions(
       name: name, contextDirectory: context, stateDirectory: Driver.stateDirectory(flag: stateDirectory),
       buildArguments: values)
+    options.ignoredCodes = configuration.ignoredCodes.union(Driver.resolveIgnoreList(ignore).codes)
+    return options
+  }
+
+  /// Loads a recipe and its configuration and compiles it with these options.
+  func compile(_ path: String, emitsOutputs: Bool = true) throws -> (Compilation, DiagnosticFormat) {
+    let (source, recipePath) = try load(path)
+    let configuration = try configuration(for: recipePath)
+    var options = compileOptions(configuration)
+    options.emitsOutputs = emitsOutputs
+    return (Driver.compile(source, recipePath: recipePath, options: options), effectiveFormat(configuration))
   }
 }
 
@@ -127,14 +195,8 @@ struct Compile: ParsableCommand {
   @OptionGroup var recipe: RecipeOptions
 
   func run() throws {
-    let source: SourceFile
-    do {
-      source = try Driver.load(file)
-    } catch {
-      throw UsageError(message: error.description)
-    }
-    let compilation = Driver.compile(source, recipePath: file == "-" ? nil : file, options: recipe.compileOptions())
-    Output.error(Output.render(compilation.diagnostics, in: source, format: recipe.format, terminal: 2))
+    let (compilation, format) = try recipe.compile(file)
+    Output.error(Output.render(compilation.diagnostics, in: compilation.file, format: format, terminal: 2))
     guard !compilation.hasErrors, let ir = compilation.ir else { throw ExitCode(1) }
     switch emit {
     case .ir:
@@ -152,47 +214,82 @@ struct Compile: ParsableCommand {
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Check Spawnfiles and print their diagnostics.",
-    discussion: "Reads standard input for `-`. Exits 1 when any file has errors.")
+    discussion: """
+      Reads standard input for `-` (name it with --stdin-filename). Settings come from the
+      nearest .spawnc.yaml (ignore, werror, format, build-args; see `spawnc explain SP7004`),
+      and the flags override them. `# spawnc ignore=CODE` before an instruction and
+      `# spawnc global ignore=CODE` leave warnings out. Exit status: 0 no errors (and, with
+      --werror, no warnings), 1 errors (or warnings with --werror), 2 bad usage or a bad
+      configuration file.
+      """)
 
   @Argument(help: "The Spawnfiles to check.")
   var files: [String]
+
+  @Flag(name: .long, help: "Treat warnings as errors for the exit status.")
+  var werror = false
 
   @OptionGroup var recipe: RecipeOptions
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("give at least one Spawnfile (or - for standard input)") }
+    if recipe.stdinFilename != nil && !files.contains("-") {
+      throw ValidationError("--stdin-filename names standard input; give - as a file")
+    }
   }
 
   func run() throws {
-    var failed = false
-    var json: [JSONValue] = []
-    var errors = 0
-    var warnings = 0
+    var results: [(file: SourceFile, diagnostics: [Diagnostic])] = []
+    var format: DiagnosticFormat?
+    var werror = self.werror
     for path in files {
-      let source: SourceFile
-      do {
-        source = try Driver.load(path)
-      } catch {
-        throw UsageError(message: error.description)
-      }
-      var options = recipe.compileOptions()
+      let (source, recipePath) = try recipe.load(path)
+      let configuration = try recipe.configuration(for: recipePath)
+      format = format ?? recipe.effectiveFormat(configuration)
+      werror = werror || configuration.werror == true
+      var options = recipe.compileOptions(configuration)
       options.emitsOutputs = false
-      let compilation = Driver.compile(source, recipePath: path == "-" ? nil : path, options: options)
-      failed = failed || compilation.hasErrors
-      errors += compilation.diagnostics.filter { $0.severity == .error }.count
-      warnings += compilation.diagnostics.filter { $0.severity == .warning }.count
-      if recipe.format == .json {
-        json += compilation.diagnostics.map { DiagnosticRenderer.jsonObject($0, in: source) }
-      } else {
-        Output.standard(Output.render(compilation.diagnostics, in: source, format: recipe.format, terminal: 1))
+      let compilation = Driver.compile(source, recipePath: recipePath, options: options)
+      results.append((source, compilation.diagnostics))
+      if format == .human || format == .gnu {
+        Output.standard(Output.render(compilation.diagnostics, in: source, format: format!, terminal: 1))
       }
     }
-    if recipe.format == .json {
-      Output.standard(JSONValue.array(json).rendered(pretty: true) + "\n")
-    } else if recipe.format == .human && errors + warnings > 0 {
+    let all = results.flatMap(\.diagnostics)
+    let errors = all.filter { $0.severity == .error }.count
+    let warnings = all.filter { $0.severity == .warning }.count
+    switch format ?? .human {
+    case .json:
+      let objects = results.flatMap { result in result.diagnostics.map { DiagnosticRenderer.jsonObject($0, in: result.file) } }
+      Output.standard(JSONValue.array(objects).rendered(pretty: true) + "\n")
+    case .sarif:
+      Output.standard(DiagnosticRenderer.sarif(results, version: spawncVersion).rendered(pretty: true) + "\n")
+    case .human where errors + warnings > 0:
       Output.standard("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\n")
+    default:
+      break
     }
-    if failed { throw ExitCode(1) }
+    if errors > 0 || (werror && warnings > 0) { throw ExitCode(1) }
+  }
+}
+
+struct LanguageServerCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "lsp",
+    abstract: "Run the language server (LSP 3.17 over standard input and output) for editors.",
+    discussion: """
+      Diagnostics as you type (with the nearest .spawnc.yaml), hover (instruction documentation
+      and diagnostic explanations), completion (instructions, flags, activation modes, stages,
+      variables, imported images), formatting (as spawnc fmt), code actions (fix-its, pinning
+      FROM to an imported image) and document symbols (stages). Configure your editor to run
+      `spawnc lsp` for files named Spawnfile.
+      """)
+
+  @OptionGroup var state: StateOptions
+
+  func run() throws {
+    let server = LanguageServer(stateDirectory: Driver.stateDirectory(flag: state.stateDirectory))
+    Glibc.exit(server.run())
   }
 }
 
@@ -247,14 +344,11 @@ struct Build: ParsableCommand {
   @OptionGroup var recipe: RecipeOptions
 
   func run() throws {
-    let source: SourceFile
-    do {
-      source = try Driver.load(file)
-    } catch {
-      throw UsageError(message: error.description)
-    }
-    let outcome = try Driver.build(source, recipePath: file == "-" ? nil : file, options: recipe.compileOptions())
-    Output.error(Output.render(outcome.compilation.diagnostics, in: source, format: recipe.format, terminal: 2))
+    let (source, recipePath) = try recipe.load(file)
+    let configuration = try recipe.configuration(for: recipePath)
+    let outcome = try Driver.build(source, recipePath: recipePath, options: recipe.compileOptions(configuration))
+    let format = recipe.effectiveFormat(configuration)
+    Output.error(Output.render(outcome.compilation.diagnostics, in: source, format: format, terminal: 2))
     if outcome.compilation.hasErrors { throw ExitCode(1) }
     guard let id = outcome.id else { throw OperationError(message: "the build failed (exit status \(outcome.status))") }
     Output.standard(id + "\n")
@@ -318,14 +412,8 @@ struct Install: ParsableCommand {
   }
 
   func run() throws {
-    let source: SourceFile
-    do {
-      source = try Driver.load(file)
-    } catch {
-      throw UsageError(message: error.description)
-    }
-    let compilation = Driver.compile(source, recipePath: file == "-" ? nil : file, options: recipe.compileOptions())
-    Output.error(Output.render(compilation.diagnostics, in: source, format: recipe.format, terminal: 2))
+    let (compilation, format) = try recipe.compile(file)
+    Output.error(Output.render(compilation.diagnostics, in: compilation.file, format: format, terminal: 2))
     if compilation.hasErrors { throw ExitCode(1) }
     guard let plan = Driver.installPlan(compilation) else {
       throw OperationFailure("the recipe has no command to run (CMD or ENTRYPOINT), so there is nothing to install")
@@ -600,6 +688,8 @@ enum Output {
       return DiagnosticRenderer.gnu(diagnostics, in: file)
     case .json:
       return JSONValue.array(diagnostics.map { DiagnosticRenderer.jsonObject($0, in: file) }).rendered(pretty: true) + "\n"
+    case .sarif:
+      return DiagnosticRenderer.sarif([(file, diagnostics)], version: spawncVersion).rendered(pretty: true) + "\n"
     }
   }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import SpawnBasics
+import SpawnConfig
+import SpawnConfigYAML
 import SpawnDriver
 import Testing
 
@@ -45,9 +47,20 @@ import Testing
     let directory = TestPaths.cases + "/" + name
     let compilation = compileCase(name)
     var failures: [String] = []
-    let rendered = DiagnosticRenderer.human(compilation.diagnostics, in: compilation.file)
+    var rendered = ""
+    if let configuration = caseConfiguration(name), let file = configuration.file {
+      rendered += DiagnosticRenderer.human(configuration.diagnostics, in: file)
+    }
+    rendered += DiagnosticRenderer.human(compilation.diagnostics, in: compilation.file)
     if let failure = Harness.checkGolden(rendered, at: directory + "/diagnostics.txt") { failures.append(failure) }
     return failures
+  }
+
+  /// A case's `input/.spawnc.yaml`, read as `spawnc check` would (shown as `.spawnc.yaml`).
+  static func caseConfiguration(_ name: String) -> Configuration? {
+    let path = TestPaths.cases + "/" + name + "/input/.spawnc.yaml"
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    return Configuration.parse(SourceFile(path: ".spawnc.yaml", bytes: TestPaths.read(path)))
   }
 
   /// Compiles a case with its input directory as the build context (so symbolic-link checks see
@@ -67,9 +80,11 @@ import Testing
         containerName = String(line.dropFirst("## name ".count))
       }
     }
-    let options = CompileOptions(
+    let configuration = caseConfiguration(name)
+    var options = CompileOptions(
       name: containerName, contextDirectory: directory + "/input", stateDirectory: Harness.stateDirectory, inspectContext: true,
-      buildArguments: arguments)
+      buildArguments: (configuration?.buildArguments ?? [:]).merging(arguments) { $1 })
+    options.ignoredCodes = configuration?.ignoredCodes ?? []
     return Driver.compile(file, recipePath: "\(Harness.virtualRoot)/\(name)/Spawnfile", options: options)
   }
 
@@ -78,6 +93,7 @@ import Testing
     var seen: Set<String> = []
     for name in Self.caseNames {
       for diagnostic in Self.compileCase(name).diagnostics { seen.insert(diagnostic.code) }
+      for diagnostic in Self.caseConfiguration(name)?.diagnostics ?? [] { seen.insert(diagnostic.code) }
     }
     // A case too large to keep in the repository: one byte over the limit.
     var huge = [UInt8](repeating: UInt8(ascii: "#"), count: 64 << 20)
