@@ -23,7 +23,9 @@ struct Reader {
     let text = String(decoding: file.bytes, as: UTF8.self)
     let root: Node?
     do {
-      root = try Yams.compose(yaml: text)
+      // The basic resolver: every scalar stays a string (the reader types values itself), so no
+      // regular expressions are compiled (ICU would cost milliseconds at start-up).
+      root = try Yams.compose(yaml: text, Resolver.basic)
     } catch let error as YamlError {
       report(error)
       return
