@@ -179,6 +179,15 @@ left=$(in_host systemctl list-units --all --no-legend --plain | grep -e web- -e 
 [ -z "$left" ] || printf '      left: %s\n' "$left"
 check "no spawnc unit is left" test -z "$left"
 
+# --- store integrity -------------------------------------------------------------------------------
+echo "--- store integrity"
+fsck=$(in_host ostree --repo=/var/lib/spawnc/repo fsck 2>&1 || true)
+printf '%s\n' "$fsck" | tail -n 1 | sed 's/^/      ostree fsck: /'
+case $fsck in
+  *"no errors found"*) pass "after every build, run, restart and uninstall, ostree fsck finds the store intact" ;;
+  *) fail "ostree fsck finds the store damaged" ;;
+esac
+
 finished=$(date +%s)
 echo "e2e: $passed passed, $failed failed (host booted in $((booted - started)) s, scenarios took $((finished - booted)) s)"
 trap - EXIT

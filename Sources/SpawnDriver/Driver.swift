@@ -192,4 +192,13 @@ struct FileSystemContext: BuildContextInspector {
     }
     return nil
   }
+
+  /// Every path the pattern matches now (glob(3), as the build script's shell expands it),
+  /// checked like a plain path.
+  func escapingSymlink(forPattern pattern: String) -> String? {
+    for match in FileSystem.glob(pattern, in: root) {
+      if let link = escapingSymlink(for: match) { return link }
+    }
+    return nil
+  }
 }

@@ -4,6 +4,11 @@
   import Musl
 #endif
 
+/// The C library's glob(3) (FileSystem.glob shadows the name inside the type).
+private func systemGlob(_ pattern: String, _ result: inout glob_t) -> Int32 {
+  glob(pattern, 0, nil, &result)
+}
+
 /// A failed file-system operation, with the path and the system's reason.
 public struct FileSystemError: Error, CustomStringConvertible, Sendable {
   public var operation: String
@@ -137,6 +142,23 @@ public enum FileSystem {
     guard let resolved = realpath(path, nil) else { return nil }
     defer { free(resolved) }
     return String(cString: resolved)
+  }
+
+  /// The paths under `directory` that a shell wildcard pattern (relative to it) matches now,
+  /// relative to `directory`; the directory's own name is taken literally.
+  public static func glob(_ pattern: String, in directory: String) -> [String] {
+    var literal = ""
+    for character in directory {
+      if "*?[\\".contains(character) { literal.append("\\") }
+      literal.append(character)
+    }
+    var result = glob_t()
+    defer { globfree(&result) }
+    guard systemGlob(literal + "/" + pattern, &result) == 0 else { return [] }
+    let prefix = directory.count + 1
+    return (0..<Int(result.gl_pathc)).compactMap { index in
+      result.gl_pathv[index].map { String(String(cString: $0).dropFirst(prefix)) }
+    }
   }
 
   /// The names in a directory (without `.` and `..`).

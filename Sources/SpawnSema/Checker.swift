@@ -8,6 +8,16 @@ public protocol BuildContextInspector: Sendable {
   /// the path itself) that resolves outside the context, as a context-relative path; nil when
   /// the path stays inside or does not exist.
   func escapingSymlink(for relativePath: String) -> String?
+  /// For a cleaned wildcard pattern relative to the context: the first symbolic link, on the
+  /// way to any path the pattern matches, that resolves outside the context.
+  func escapingSymlink(forPattern pattern: String) -> String?
+}
+
+extension BuildContextInspector {
+  /// Without a way to list the context: the pattern's literal directory part only.
+  public func escapingSymlink(forPattern pattern: String) -> String? {
+    escapingSymlink(for: CheckerState.literalPrefixDirectory(pattern))
+  }
 }
 
 /// Checks a syntax tree: resolves stages, expands variables with Dockerfile scoping, checks
@@ -1078,8 +1088,8 @@ private struct CheckerState {
         return nil
       }
       if let context {
-        let probe = isPattern ? Self.literalPrefixDirectory(cleaned) : cleaned
-        if let link = context.escapingSymlink(for: probe) {
+        let link = isPattern ? context.escapingSymlink(forPattern: cleaned) : context.escapingSymlink(for: cleaned)
+        if let link {
           report(
             .contextEscape, "`\(raw)` leaves the build context through the symbolic link `\(link)`", at: word.span,
             help: "COPY does not follow links out of the context. Copy the target into the context instead.")

@@ -68,6 +68,16 @@ struct BuildFixture {
         "--timezone=off", "--console=pipe", "--directory=" + state + "/images/" + name] + argv)
   }
 
+  /// `ostree fsck` finds the store intact: nothing wrote through a hardlink into its objects.
+  func expectIntactStore(sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    do {
+      let fsck = try Harness.run(["ostree", "--repo=" + state + "/repo", "fsck"])
+      #expect(fsck.status == 0 && fsck.stdout.contains("no errors found"), "\(fsck.output)", sourceLocation: sourceLocation)
+    } catch {
+      Issue.record(error, sourceLocation: sourceLocation)
+    }
+  }
+
   /// Progress lines of steps that ran (not the FROM lines, not the cached ones).
   static func stepsRun(_ log: String) -> [String] {
     log.split(separator: "\n").map(String.init).filter {
@@ -82,6 +92,7 @@ struct BuildFixture {
 struct Builds {
   @Test func buildsEveryExampleThatRunsOnBusybox() throws {
     let fixture = try BuildFixture.make("examples")
+    defer { fixture.expectIntactStore() }
     var ids: [String: String] = [:]
     for name in Harness.exampleNames {
       let context = try BuildFixture.exampleContext(name)
@@ -119,6 +130,7 @@ struct Builds {
   /// here-documents, owners and modes, and files from an earlier stage.
   @Test func copySemantics() throws {
     let fixture = try BuildFixture.make("copy")
+    defer { fixture.expectIntactStore() }
     let recipe = """
       ARG BUSYBOX
       FROM busybox@${BUSYBOX} AS assets
@@ -170,6 +182,7 @@ struct Builds {
 
   @Test func cacheRerunsOnlyChangedSteps() throws {
     let fixture = try BuildFixture.make("cache")
+    defer { fixture.expectIntactStore() }
     let directory = try Harness.temporaryDirectory("cache") + "/cached"
     func recipe(_ last: String) -> String {
       """
@@ -197,6 +210,10 @@ struct Builds {
   @Test func sameRecipeGivesTheSameIDInAnyStore() throws {
     let first = try BuildFixture.make("repro-a")
     let second = try BuildFixture.make("repro-b")
+    defer {
+      first.expectIntactStore()
+      second.expectIntactStore()
+    }
     #expect(first.baseID == second.baseID)
     for name in ["multistage", "notes"] {
       let context = try BuildFixture.exampleContext(name)
@@ -213,6 +230,7 @@ struct Builds {
   /// a base of realistic size (busybox plus 24 MiB of files), where the 10% bound holds.
   @Test func imagesShareTheBaseByHardlink() throws {
     let fixture = try BuildFixture.make("sharing")
+    defer { fixture.expectIntactStore() }
     let small = try Self.measureSharing(fixture, baseID: fixture.baseID, label: "busybox base")
     #expect(small.inodes == 1, "busybox has one inode in all five checkouts")
 
@@ -269,6 +287,7 @@ struct Builds {
 
   @Test func runStepsNeverWriteThroughHardlinks() throws {
     let fixture = try BuildFixture.make("hardlinks")
+    defer { fixture.expectIntactStore() }
     let baseHex = String(fixture.baseID.dropFirst(7))
     let baseCheckout = try fixture.store.checkout(baseHex)
     let before = TestPaths.readText(baseCheckout + "/etc/passwd")
@@ -279,8 +298,6 @@ struct Builds {
     #expect(TestPaths.readText(baseCheckout + "/etc/passwd") == before, "the base checkout is untouched")
     #expect(!TestPaths.readText(baseCheckout + "/etc/os-release").contains("y\n"))
     #expect(TestPaths.readText(fixture.checkout(of: "appender") + "etc/passwd") == before + "x\n")
-    let fsck = try Harness.run(["ostree", "--repo=" + fixture.state + "/repo", "fsck"])
-    #expect(fsck.status == 0 && fsck.stdout.contains("no errors found"), "\(fsck.output)")
   }
 
   @Test func aTamperedBaseStopsTheBuildBeforeItsFirstStep() throws {
@@ -306,6 +323,7 @@ struct Builds {
 
   @Test func aKilledBuildLeavesThePreviousImage() throws {
     let fixture = try BuildFixture.make("killed")
+    defer { fixture.expectIntactStore() }
     let directory = try Harness.temporaryDirectory("killed") + "/victim"
     func recipe(_ marker: String, _ step: String) -> String {
       "ARG BUSYBOX\nFROM busybox@${BUSYBOX}\nRUN echo \(marker) > /marker\nRUN \(step)\nCMD [\"/bin/cat\", \"/marker\"]\n"
@@ -371,6 +389,7 @@ struct Builds {
 
   @Test func removeAndCollectGarbage() throws {
     let fixture = try BuildFixture.make("gc")
+    defer { fixture.expectIntactStore() }
     let outcome = try fixture.build(
       recipe: "ARG BUSYBOX\nFROM busybox@${BUSYBOX}\nRUN echo temporary > /t\nCMD [\"/bin/cat\", \"/t\"]\n", name: "temporary")
     let hex = String(try #require(outcome.id).dropFirst(7))
@@ -386,6 +405,7 @@ struct Builds {
 
   @Test func spawncRunUsesTheImagesSettings() throws {
     let fixture = try BuildFixture.make("run")
+    defer { fixture.expectIntactStore() }
     let context = try BuildFixture.exampleContext("notes")
     _ = try fixture.build(context + "/Spawnfile", name: "notes")
     let run = try Harness.run(
