@@ -71,7 +71,7 @@ public enum DiagnosticRenderer {
         piece = String(scalar)
       }
       shown += piece
-      column += piece.count
+      column += piece.count == 1 ? Self.displayWidth(piece.unicodeScalars.first!) : piece.count
       offset += scalar.utf8.count
       if offset <= span.end { caretEnd = column }
     }
@@ -83,6 +83,24 @@ public enum DiagnosticRenderer {
     out += "\(gutter) \(style.blue)|\(style.reset) \(String(repeating: " ", count: caretStart))"
     out += "\(style.bold)\(markerColor)\(String(repeating: "^", count: width))\(style.reset)\n"
     return out
+  }
+
+  /// How many terminal columns a scalar takes: 0 for combining marks, joiners and variation
+  /// selectors, 2 for East Asian wide and fullwidth characters and emoji shown as emoji, else 1
+  /// (what wcwidth(3) answers, without the C library's locale).
+  static func displayWidth(_ scalar: Unicode.Scalar) -> Int {
+    let value = scalar.value
+    switch scalar.properties.generalCategory {
+    case .nonspacingMark, .enclosingMark, .format: return 0
+    default: break
+    }
+    if (0xFE00...0xFE0F).contains(value) || (0xE0100...0xE01EF).contains(value) { return 0 }
+    if scalar.properties.isEmojiPresentation { return 2 }
+    let wide: [ClosedRange<UInt32>] = [
+      0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+      0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x20000...0x3FFFD,
+    ]
+    return wide.contains { $0.contains(value) } ? 2 : 1
   }
 
   /// One line per diagnostic: `file:line:col: severity: message [CODE]`.

@@ -25,6 +25,17 @@ import Testing
     #expect(failure == nil, "\(failure ?? "")")
   }
 
+  /// The caret sits under the span in terminal columns: wide characters and emoji take two,
+  /// combining marks none.
+  @Test func caretCountsTerminalColumns() throws {
+    let text = "FROM \(Self.id)\nENV A=\"e\u{301}🙂日本\" B=${NOPE}\nCMD [\"/x\"]\n"
+    let result = try Self.spawnc(["check", "--stdin-filename", "Spawnfile", "-"], input: text)
+    let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let source = try #require(lines.firstIndex { $0.hasPrefix("2 | ") })
+    // `ENV A="` 7 + e 1 + combining acute 0 + 🙂 2 + 日本 4 + `" B=` 4 = 18 columns before `${NOPE}`.
+    #expect(lines[source + 1] == "  | " + String(repeating: " ", count: 18) + "^^^^^^^", "\(result.stdout)")
+  }
+
   @Test func werrorFailsOnWarnings() throws {
     let directory = try Harness.temporaryDirectory("werror") + "/app"
     try Harness.write("FROM \(Self.id)\n", to: directory + "/Spawnfile")  // SP2013, a warning
