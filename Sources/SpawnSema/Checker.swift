@@ -200,7 +200,7 @@ private struct CheckerState {
         help: "Close the quote before the end of the instruction; inside double quotes write `\\\"` for a quote.")
     case .tooDeep:
       report(
-        .substitutionTooDeep, "\(failure.message); spawnc expands at most \(ShellLexer.maximumNestingDepth) levels",
+        .substitutionTooDeep, failure.message,
         at: span,
         help: "Compute the value in steps with intermediate variables, e.g. `ARG INNER=${B:-default}` and then `${A:-$INNER}`.")
     case .required(let name):

@@ -694,7 +694,7 @@ private struct ParserState {
       if error.kind == .tooDeep {
         // The checker never sees this instruction's here-documents, so it is reported here.
         diagnostics.report(
-          .substitutionTooDeep, "\(error.message); spawnc expands at most \(ShellLexer.maximumNestingDepth) levels",
+          .substitutionTooDeep, error.message,
           at: line.span(error.range),
           help: "Compute the value in steps with intermediate variables, e.g. `ARG INNER=${B:-default}` and then `${A:-$INNER}`.")
         instruction.isMalformed = true

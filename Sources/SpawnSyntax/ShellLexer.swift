@@ -276,7 +276,7 @@ extension ShellLexer {
       depth += 1
       defer { depth -= 1 }
       guard depth <= ShellLexer.maximumNestingDepth else {
-        throw failure(.tooDeep, "`${...}` nested more than \(ShellLexer.maximumNestingDepth) levels deep", from: start)
+        throw failure(.tooDeep, "`${...}` nested more than \(ShellLexer.maximumNestingDepth) levels deep; spawnc expands at most \(ShellLexer.maximumNestingDepth)", from: start)
       }
       switch peek() {
       case nil:

@@ -136,3 +136,72 @@ import Testing
     #expect(Self.runtimeValue(compilation, "NONE") == long + "x")
   }
 }
+
+// MARK: Environments of many steps
+
+extension Limits {
+  /// 1,000 variables of 1 KiB, then 70 steps: each step repeats 1 MiB of environment, 70 MiB
+  /// in all, over the 64 MiB the build script may carry (SP6003).
+  static let environmentHeavy: String = {
+    let value = String(repeating: "v", count: 1024)
+    var text = "FROM \(Limits.id)\n"
+    for index in 0..<1_000 { text += "ENV V\(index)=\(value)\n" }
+    for index in 0..<70 { text += "RUN echo \(index)\n" }
+    return text + "CMD [\"/app\"]\n"
+  }()
+
+  @Test func stepEnvironmentsOverTheLimitAreRefused() {
+    let compilation = Self.compile(Self.environmentHeavy)
+    let errors = compilation.diagnostics.filter { $0.severity == .error }
+    #expect(errors.map(\.code) == ["SP6003"])
+    // At the step whose environment crosses the limit: the 66th RUN (each carries 1,027,954
+    // bytes, PATH included; 66 of them are the first to pass 64 MiB).
+    let lines = Self.environmentHeavy.split(separator: "\n", omittingEmptySubsequences: false)
+    let offset = lines[0..<(1 + 1_000 + 65)].reduce(0) { $0 + $1.utf8.count + 1 }
+    #expect(errors.first?.span.start == offset)
+    #expect(compilation.outputs.isEmpty)
+  }
+
+  /// Many ENV, each used by the RUN after it: the checker used to copy the environment at every
+  /// step (quadratic); now `check` is linear, and the outputs, which repeat the environment per
+  /// step, are refused by SP6003 once they would be too large.
+  @Test func manyVariablesUsedByManySteps() {
+    let count = 1_000
+    var text = "FROM \(Self.id)\n"
+    for index in 0..<count { text += "ENV VARIABLE_\(index)=value\(index)\nRUN echo \"$VARIABLE_\(index)\"\n" }
+    text += "CMD [\"/app\"]\n"
+    let compilation = Self.compile(text)
+    #expect(Self.errors(compilation) == [])
+    let steps = compilation.ir?.image.finalStage.steps ?? []
+    #expect(steps.count == count)
+    #expect(steps.last?.environment.count == count + 1)  // PATH and every variable
+    #expect(steps.last?.environment.last == KeyValue("VARIABLE_\(count - 1)", "value\(count - 1)"))
+    #expect(steps[10].environment.map(\.key) == ["PATH"] + (0...10).map { "VARIABLE_\($0)" })
+
+    // A hundred times as many: over the limit, refused in linear time.
+    var big = "FROM \(Self.id)\n"
+    for index in 0..<100_000 { big += "ENV VARIABLE_\(index)=value\(index)\nRUN echo \"$VARIABLE_\(index)\"\n" }
+    big += "CMD [\"/app\"]\n"
+    #expect(Self.compile(big).diagnostics.filter { $0.severity == .error }.map(\.code) == ["SP6003"])
+  }
+
+  /// Many variables then a few steps: handled, each step with every variable.
+  @Test func manyVariablesThenFewSteps() {
+    var text = "FROM \(Self.id)\nARG FLAVOUR=release\n"
+    for index in 0..<50_000 { text += "ENV VARIABLE_\(index)=value\(index)\n" }
+    text += "ENV VARIABLE_7=changed FLAVOUR=env\n"
+    for index in 0..<5 { text += "RUN echo \"$VARIABLE_\(index * 97)\" \"${VARIABLE_\(49_999 - index):-unset}\"\n" }
+    text += "CMD [\"/app\"]\n"
+    let compilation = Self.compile(text)
+    #expect(Self.errors(compilation) == [])
+    let steps = compilation.ir?.image.finalStage.steps ?? []
+    #expect(steps.count == 5)
+    let environment = steps.first?.environment ?? []
+    #expect(environment.count == 50_002)
+    #expect(environment[8] == KeyValue("VARIABLE_7", "changed"))  // replaced in place
+    #expect(environment.last == KeyValue("FLAVOUR", "env"))  // ENV wins over the ARG
+    if case .run(let argv) = steps.first?.action {
+      #expect(argv.last == "echo \"$VARIABLE_0\" \"${VARIABLE_49999:-unset}\"")
+    }
+  }
+}
