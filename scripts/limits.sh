@@ -41,7 +41,7 @@ mixed() {
       else if (k == 4) line = sprintf("COPY --chmod=0644 files/config%d.yaml /etc/app/", i)
       else if (k == 5) line = sprintf("WORKDIR /srv/app/dir%d", i % 50)
       else if (k == 6) line = sprintf("RUN [\"/bin/sh\", \"-c\", \"test -d /srv/app/dir%d || mkdir -p /srv/app/dir%d\"]", i % 50, i % 50)
-      else if (k == 7) line = sprintf("USER app%d:app", i % 5)
+      else if (k == 7) line = sprintf("USER app%d", i % 5)
       else if (k == 8) line = sprintf("RUN for f in a b c; do \\\n      echo \"$f %d\"; \\\n    done", i)
       else line = sprintf("# step %d: a comment between instructions", i)
       print line
@@ -187,7 +187,7 @@ run() {
     wall=$(awk 'END { print $1 }' "$work/time")
     rss=$(awk 'END { printf "%.1f", $2 / 1024 }' "$work/time")
   fi
-  code=$(grep -o 'error: .*\[SP[0-9]*\]' "$work/stderr" | head -n 1 | grep -o 'SP[0-9]*' || true)
+  code=$(cat "$work/stdout" "$work/stderr" | sed -n 's/.*error: .*\[\(SP[0-9]*\)\]$/\1/p' | head -n 1)
   printf '%-34s %10s  %-14s %9s %11s %5s  %s\n' "$label" "$size" "$what" "$wall" "$rss" "$status" "${code:--}"
 }
 
@@ -202,7 +202,7 @@ measure() { # NAME GENERATOR FULL-SIZE
     "$generator" "$size" >"$dir/Spawnfile"
     label="$name $size"
     bytes=$(human_size "$(wc -c <"$dir/Spawnfile")")
-    run "$label" "$bytes" check "$spawnc" check --no-config --format gnu "$dir/Spawnfile"
+    run "$label" "$bytes" check "$spawnc" check --no-config --format gnu --name limits "$dir/Spawnfile"
     run "$label" "$bytes" "compile -o DIR" "$spawnc" compile --no-config --format gnu --name limits \
       --state-dir /var/lib/spawnc -o "$dir/out" "$dir/Spawnfile"
     run "$label" "$bytes" "fmt --check" "$spawnc" fmt --check --format gnu "$dir/Spawnfile"
