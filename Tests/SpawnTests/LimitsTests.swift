@@ -205,3 +205,22 @@ extension Limits {
     }
   }
 }
+
+// MARK: Many instructions, long lines
+
+extension Limits {
+  @Test func manyInstructionsAndALongExecForm() {
+    var text = "FROM \(Self.id)\n"
+    for index in 0..<20_000 { text += index % 2 == 0 ? "ENV STEP=\(index)\n" : "RUN echo $STEP\n" }
+    let arguments = (0..<100_000).map { "\"argument\($0)\"" }.joined(separator: ", ")  // about 1.6 MB
+    text += "CMD [\"/app\", \(arguments)]\n"
+    let compilation = Self.compile(text)
+    #expect(compilation.tree?.instructions.count == 20_002)
+    // Too long for one settings line: refused, naming the limit.
+    #expect(Self.errors(compilation).map { String($0.prefix(6)) } == ["SP6002"])
+    // Without it, every step is there.
+    let accepted = Self.compile(String(text[..<text.range(of: "CMD [")!.lowerBound]) + "CMD [\"/app\"]\n")
+    #expect(Self.errors(accepted) == [])
+    #expect(accepted.ir?.image.finalStage.steps.count == 10_000)
+  }
+}
