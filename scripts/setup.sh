@@ -3,7 +3,7 @@
 # Safe to run again; needs root (or sudo) only when something has to be installed.
 set -eu
 
-packages="systemd systemd-container util-linux shellcheck busybox-static ostree libsystemd-dev libyaml-dev debootstrap hyperfine curl gcc libc6-dev iproute2 python3 python3-venv"
+packages="systemd systemd-container util-linux shellcheck busybox-static ostree libsystemd-dev libyaml-dev debootstrap hyperfine curl gcc libc6-dev iproute2 python3 python3-venv time"
 
 missing=
 for package in $packages; do

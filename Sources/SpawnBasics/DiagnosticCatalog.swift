@@ -336,6 +336,16 @@ extension DiagnosticKind {
       rejects them up front. Use underscores instead of dots or dashes.
       """)
 
+  public static let substitutionTooDeep = DiagnosticKind(
+    "SP3007", "substitution-too-deep", .error, "variable substitutions are nested too deeply",
+    explanation: """
+      spawnc expands `${...}` nested at most 100 levels deep (`${A:-${B:-...}}`): each level is \
+      expanded inside the one around it, so an unbounded depth could exhaust the stack or \
+      take time that grows with the square of the text. Real recipes nest two or three levels. \
+      Compute the value in steps instead, with intermediate variables: \
+      `ARG INNER=${B:-default}` and then `${A:-$INNER}`.
+      """)
+
   // MARK: SP4xxx — typed values
 
   public static let invalidPort = DiagnosticKind(
@@ -555,6 +565,18 @@ extension DiagnosticKind {
       control character or the trailing backslash.
       """)
 
+  public static let outputTooLarge = DiagnosticKind(
+    "SP6003", "output-too-large", .error, "the build steps' environments would make the build script too large",
+    explanation: """
+      Every build step carries the whole environment it runs in (ENV plus the ARGs in scope): \
+      the build script passes it to the step and its cache key includes it. A recipe that \
+      defines many variables and has many steps after them multiplies the two, so spawnc \
+      refuses to write more than 64 MiB of step environments (counting the bytes of each \
+      `NAME=value` once per step) instead of producing a script of gigabytes. Keep the \
+      variables a step needs in its own command (`RUN A=1 B=2 ./build`), put data in a file \
+      and COPY it, or merge steps so that fewer of them follow the variables.
+      """)
+
   // MARK: SP7xxx — ignore comments and the configuration file
 
   public static let unknownIgnoredCode = DiagnosticKind(
@@ -622,14 +644,14 @@ public enum DiagnosticCatalog {
     .selfStageReference, .duplicateStageName, .invalidStageName, .malformedFrom, .unknownFlag, .duplicateFlag,
     .invalidFlagValue, .noCommand, .duplicateInstruction, .wrongArgumentCount, .duplicatePort, .mixedActivation,
     .undefinedVariable, .badSubstitution, .requiredVariable, .unterminatedQuote, .variableInFromFlag,
-    .invalidVariableName,
+    .invalidVariableName, .substitutionTooDeep,
     .invalidPort, .invalidPortRange, .invalidProtocol, .relativePath, .contextEscape, .invalidSignal,
     .invalidUser, .invalidMode, .invalidActivation, .proxyNeedsTCP, .emptyValue, .copyDestinationNotDirectory,
     .invalidPath,
     .addUnsupported, .onbuildUnsupported, .healthcheckUnsupported, .shellUnsupported, .maintainerUnsupported,
     .unsupportedFlag, .unsupportedDirective, .unsupportedProtocol, .symbolicMode, .exposeAddressUnsupported,
     .userGroupUnsupported, .absoluteCopySource, .windowsPath,
-    .invalidName, .unrepresentableValue,
+    .invalidName, .unrepresentableValue, .outputTooLarge,
     .unknownIgnoredCode, .errorNotIgnorable, .malformedIgnoreComment, .invalidConfiguration, .unknownConfigurationKey,
   ]
 

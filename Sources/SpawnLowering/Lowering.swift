@@ -30,12 +30,16 @@ public struct LoweringOptions: Sendable {
 public enum Lowering {
   /// Lines of generated files must stay well below systemd's 1 MiB line limit.
   public static let maximumValueLength = 256 << 10
+  /// Every step carries its whole environment into the build script (and its cache key): the
+  /// total of the steps' `NAME=value` bytes, counted once per step, may be at most this (SP6003).
+  public static let maximumStepEnvironmentBytes = 64 << 20
 
   /// The IR, or nil with the diagnostics that prevent it. Recipes with errors are not lowered.
   public static func lower(_ recipe: CheckedRecipe, options: LoweringOptions) -> (RecipeIR?, [Diagnostic]) {
     guard !recipe.hasErrors, let final = recipe.stages.last else { return (nil, []) }
     var lowering = LoweringState(recipe: recipe, options: options)
     lowering.checkName(final)
+    guard lowering.checkEnvironmentSize(final) else { return (nil, lowering.diagnostics.diagnostics) }
     let image = lowering.imagePlan(final)
     let runtime = lowering.runtimeSpec(final)
     let diagnostics = lowering.diagnostics.diagnostics
@@ -96,7 +100,8 @@ private struct LoweringState {
   let recipe: CheckedRecipe
   let options: LoweringOptions
   var diagnostics = DiagnosticBag()
-  /// Lowered step environments by version, so steps that share one share its storage.
+  /// Lowered step environments by version (replayed from each stage's history), so steps that
+  /// share one share its storage.
   var environments: [Int: [KeyValue]] = [:]
 
   mutating func checkName(_ final: CheckedStage) {
@@ -105,6 +110,27 @@ private struct LoweringState {
       .invalidName, "`\(options.name)` cannot be a container name", at: Span.at(0),
       help: "Names are 1 to 63 characters of `a-z`, `0-9` and `-`, starting with a letter or digit. "
         + "Pass `--name \(Lowering.suggestedName(from: options.name))`.")
+  }
+
+  /// Refuses a recipe whose steps would carry more environment than the build script may hold
+  /// (SP6003), before any of it is built: the size is the sum of sizes the checker recorded.
+  mutating func checkEnvironmentSize(_ final: CheckedStage) -> Bool {
+    var total = 0
+    for stage in neededStages(final) {
+      for step in stage.steps {
+        total += step.environmentSize
+        guard total > Lowering.maximumStepEnvironmentBytes else { continue }
+        diagnostics.report(
+          .outputTooLarge,
+          "the build steps up to this one carry more than \(Lowering.maximumStepEnvironmentBytes >> 20) MiB of environment variables "
+            + "(each step repeats its whole environment in the build script)",
+          at: step.span,
+          help: "Define fewer variables before the steps (pass what one command needs in its own line, "
+            + "`RUN A=1 B=2 ./build`), or put data in a file and COPY it.")
+        return false
+      }
+    }
+    return true
   }
 
   // MARK: Image plan
@@ -126,7 +152,10 @@ private struct LoweringState {
 
   mutating func imagePlan(_ final: CheckedStage) -> ImagePlan {
     let stages = neededStages(final).map { stage in
-      ImagePlan.Stage(
+      stage.environmentHistory.replay { version, entries in
+        environments[version] = entries.map { KeyValue($0.name, $0.value) }
+      }
+      return ImagePlan.Stage(
         index: stage.index, name: stage.name, base: base(stage.base), description: fromDescription(stage),
         steps: stage.steps.map { lowerStep($0) })
     }
@@ -185,13 +214,7 @@ private struct LoweringState {
           destinationIsDirectory: copy.destinationIsDirectory,
           owner: copy.owner.map { Copy.Owner(user: $0.user, group: $0.group) }, mode: copy.mode))
     }
-    let environment: [KeyValue]
-    if let shared = environments[step.environmentVersion] {
-      environment = shared
-    } else {
-      environment = step.environment.entries.map { KeyValue($0.name, $0.value) }
-      environments[step.environmentVersion] = environment
-    }
+    let environment = environments[step.environmentVersion] ?? []
     return Step(
       description: oneLine(step.summary), action: action, environment: environment, user: step.user,
       workdir: step.workdir)

@@ -212,10 +212,11 @@ public struct CheckedStep: Hashable, Sendable {
   public var span: Span
   /// The instruction as written (one line, for progress output and cache keys).
   public var summary: String
-  /// ENV plus the ARGs in scope (ENV wins), in definition order.
-  public var environment: OrderedEnvironment
-  /// Equal for steps that see the same environment (it changes only at ENV and ARG).
+  /// Equal for steps that see the same environment (it changes only at ENV and ARG); the
+  /// environment itself is recorded once per stage, in `CheckedStage.environmentHistory`.
   public var environmentVersion: Int
+  /// The bytes of the environment's `NAME=value` entries (without separators).
+  public var environmentSize: Int
   public var user: String?
   /// Absolute.
   public var workdir: String
@@ -245,6 +246,54 @@ public struct CheckedStage: Hashable, Sendable {
   /// False when the stage starts from something whose configuration spawnc cannot know
   /// (an unpinned image): diagnostics that depend on it are suppressed.
   public var baseIsKnown: Bool
+  /// How the environments of the stage's steps came about.
+  public var environmentHistory = EnvironmentHistory()
+
+  /// The environment of each of the stage's steps, by `environmentVersion`: ENV plus the ARGs
+  /// in scope (ENV wins), in definition order.
+  public func stepEnvironments() -> [Int: OrderedEnvironment] {
+    var result: [Int: OrderedEnvironment] = [:]
+    environmentHistory.replay { version, entries in result[version] = OrderedEnvironment(entries.map { ($0.name, $0.value) }) }
+    return result
+  }
+}
+
+/// The ENV and ARG changes of one stage, with a mark where each new step environment begins.
+///
+/// The checker records this instead of a copy of the environment for each step: copying made a
+/// recipe with many variables and many steps quadratic in time and memory. `replay` rebuilds
+/// the step environments in time proportional to the changes plus their total size, which is
+/// what generating the outputs costs anyway (and Lowering bounds that first, SP6003).
+public struct EnvironmentHistory: Hashable, Sendable {
+  public enum Event: Hashable, Sendable {
+    case env(name: String, value: String)
+    case arg(name: String, value: String)
+    /// Steps from here on see the environment so far; it is numbered `version`.
+    case version(Int)
+  }
+
+  /// The stage's environment and ARG values before its first instruction.
+  public var initialEnv = OrderedEnvironment()
+  public var initialArgs = OrderedEnvironment()
+  public var events: [Event] = []
+
+  public init() {}
+
+  /// Calls `body` with each version and its environment: ENV, then the ARGs ENV does not set.
+  public func replay(_ body: (Int, [(name: String, value: String)]) -> Void) {
+    var env = initialEnv
+    var args = initialArgs
+    for event in events {
+      switch event {
+      case .env(let name, let value): env[name] = value
+      case .arg(let name, let value): args[name] = value
+      case .version(let version):
+        var merged = env.entries
+        for entry in args.entries where env[entry.name] == nil { merged.append(entry) }
+        body(version, merged)
+      }
+    }
+  }
 }
 
 /// The checker's result: every stage with its steps and final configuration, plus diagnostics.

@@ -47,9 +47,47 @@ private struct StageState {
   var seen: [InstructionKind: Span] = [:]
   /// A CMD or ENTRYPOINT of this stage was already reported as malformed.
   var hasMalformedCommand = false
-  /// The environment steps see (ENV plus ARGs), computed once per change and shared by every
-  /// step until the next ENV or ARG, so long recipes stay linear.
-  var stepEnvironment: (version: Int, environment: OrderedEnvironment)?
+  /// The version of the environment steps see (ENV plus ARGs), nil after a change until the
+  /// next step numbers it. The environment itself goes into the stage's history as changes.
+  var stepEnvironment: Int?
+  /// The size of that environment: the bytes of its `NAME=value` entries, kept up to date
+  /// change by change (ENV wins over an ARG of the same name).
+  var environmentSize = 0
+
+  init(stage: CheckedStage, args: OrderedEnvironment) {
+    self.stage = stage
+    self.args = args
+    self.stage.environmentHistory.initialEnv = stage.config.env
+    self.stage.environmentHistory.initialArgs = args
+    for entry in stage.config.env.entries { environmentSize += entry.name.utf8.count + entry.value.utf8.count }
+    for entry in args.entries where stage.config.env[entry.name] == nil {
+      environmentSize += entry.name.utf8.count + entry.value.utf8.count
+    }
+  }
+
+  /// `ENV name=value`.
+  mutating func setEnv(_ name: String, _ value: String) {
+    if let old = stage.config.env[name] ?? args[name] {
+      environmentSize += value.utf8.count - old.utf8.count
+    } else {
+      environmentSize += name.utf8.count + value.utf8.count
+    }
+    stage.config.env[name] = value
+    stage.environmentHistory.events.append(.env(name: name, value: value))
+  }
+
+  /// An ARG value in scope.
+  mutating func setArg(_ name: String, _ value: String) {
+    if stage.config.env[name] == nil {
+      if let old = args[name] {
+        environmentSize += value.utf8.count - old.utf8.count
+      } else {
+        environmentSize += name.utf8.count + value.utf8.count
+      }
+    }
+    args[name] = value
+    stage.environmentHistory.events.append(.arg(name: name, value: value))
+  }
 }
 
 private struct CheckerState {
@@ -63,11 +101,15 @@ private struct CheckerState {
   var stages: [CheckedStage] = []
   /// Stage names (lower-cased) of every stage, defined or not yet, to tell forward references.
   var allStageNames: [String: Int] = [:]
+  /// The index of each finished stage by name (looked up at every FROM and COPY --from).
+  var finishedStageNames: [String: Int] = [:]
   var current: StageState?
   /// Set while expanding the image of a FROM line.
   var reportsFrom = false
   /// Numbers the distinct step environments of the whole recipe.
   var environmentVersion = 0
+  /// How many more undefined variables get a "did you mean" (see `reportUndefined`).
+  var suggestionsLeft = 100
 
   init(tree: SyntaxTree, context: BuildContextInspector?, buildArguments: [String: String]) {
     self.tree = tree
@@ -132,8 +174,13 @@ private struct CheckerState {
   mutating func expand(_ word: Word, globalsOnly: Bool = false, skipQuotes: Bool = false) -> String? {
     var lexer = self.lexer
     lexer.skipProcessQuotes = skipQuotes
-    let snapshot = self
-    let lookup: (String) -> String? = globalsOnly ? { snapshot.globalArgs[$0] } : { snapshot.lookup($0) }
+    // Only the variables are captured: a copy of the whole state would make every report
+    // below copy the diagnostics (and a long recipe quadratic).
+    let globals = globalArgs
+    let env = current?.stage.config.env
+    let args = current?.args
+    let lookup: (String) -> String? =
+      globalsOnly || env == nil ? { globals[$0] } : { env![$0] ?? args![$0] }
     do {
       let result = try lexer.process(word.text, lookup: lookup)
       let unset = result.references.filter { !$0.isSet && !$0.handlesUnset }
@@ -161,6 +208,11 @@ private struct CheckerState {
       report(
         .unterminatedQuote, failure.message, at: span,
         help: "Close the quote before the end of the instruction; inside double quotes write `\\\"` for a quote.")
+    case .tooDeep:
+      report(
+        .substitutionTooDeep, failure.message,
+        at: span,
+        help: "Compute the value in steps with intermediate variables, e.g. `ARG INNER=${B:-default}` and then `${A:-$INNER}`.")
     case .required(let name):
       guard baseIsKnown else { return }
       let detail = failure.message.hasPrefix(name + ": ") ? String(failure.message.dropFirst(name.count + 2)) : failure.message
@@ -194,10 +246,15 @@ private struct CheckerState {
         help = "Write `\\$\(name)` if the text should keep the dollar sign."
       } else {
         help = "Define it with `ENV \(name)=value` or `ARG \(name)=value` before this line, or give a default: `${\(name):-}`."
-        var known = Set(current?.stage.config.env.names ?? [])
-        known.formUnion(current?.args.names ?? [])
-        if let suggestion = Suggest.closest(to: name, among: known.sorted()) {
-          help = "Did you mean `\(suggestion)`? " + help
+        // Each suggestion looks at every variable in scope, so only the first few get one
+        // (a recipe with thousands of typos and thousands of variables stays linear).
+        if suggestionsLeft > 0 {
+          suggestionsLeft -= 1
+          var known = Set(current?.stage.config.env.names ?? [])
+          known.formUnion(current?.args.names ?? [])
+          if let suggestion = Suggest.closest(to: name, among: known.sorted()) {
+            help = "Did you mean `\(suggestion)`? " + help
+          }
         }
       }
       report(.undefinedVariable, message, at: span, help: help)
@@ -405,7 +462,7 @@ private struct CheckerState {
           .invalidStageName, reserved ? "`\(name)` is a reserved name" : "`\(nameWord.text)` is not a valid stage name",
           at: nameWord.span,
           help: "A stage name starts with a letter and holds letters, digits, `-`, `_` and `.`; `scratch` and `context` are reserved.")
-      } else if let previous = stages.first(where: { $0.name == name }) {
+      } else if let previous = finishedStageNames[name].map({ stages[$0] }) {
         report(
           .duplicateStageName, "a stage named `\(name)` already exists", at: nameWord.span,
           help: "Give each stage its own name.", notes: [DiagnosticNote("first defined here", at: previous.span)])
@@ -430,7 +487,7 @@ private struct CheckerState {
       stage.config.env["PATH"] = Values.defaultPath
       return
     }
-    if let earlier = stages.first(where: { $0.name == lowered }) {
+    if let earlier = finishedStageNames[lowered].map({ stages[$0] }) {
       stage.base = .stage(earlier.index)
       stage.baseIsKnown = earlier.baseIsKnown
       stage.config = earlier.config
@@ -498,6 +555,7 @@ private struct CheckerState {
     guard let finished = current else { return }
     if finished.hasMalformedCommand { stagesWithMalformedCommand.insert(finished.stage.index) }
     stageArgs[finished.stage.index] = finished.args
+    if let name = finished.stage.name, finishedStageNames[name] == nil { finishedStageNames[name] = finished.stage.index }
     stages.append(finished.stage)
     current = nil
   }
@@ -509,15 +567,14 @@ private struct CheckerState {
   mutating func addStep(_ action: StepAction, for instruction: Instruction) {
     guard current != nil else { return }
     if current!.stepEnvironment == nil {
-      var environment = current!.stage.config.env
-      for (name, value) in current!.args.entries where environment[name] == nil { environment[name] = value }
       environmentVersion += 1
-      current!.stepEnvironment = (environmentVersion, environment)
+      current!.stepEnvironment = environmentVersion
+      current!.stage.environmentHistory.events.append(.version(environmentVersion))
     }
-    let (version, environment) = current!.stepEnvironment!
     let step = CheckedStep(
-      action: action, span: instruction.span, summary: summary(of: instruction), environment: environment,
-      environmentVersion: version, user: current!.stage.config.user?.value,
+      action: action, span: instruction.span, summary: summary(of: instruction),
+      environmentVersion: current!.stepEnvironment!, environmentSize: current!.environmentSize,
+      user: current!.stage.config.user?.value,
       workdir: current!.stage.config.workdir?.value ?? "/")
     current!.stage.steps.append(step)
   }
@@ -635,7 +692,7 @@ private struct CheckerState {
       assignments.append((name, value, pair.key.span.union(pair.value.span)))
     }
     for (name, value, span) in assignments {
-      current?.stage.config.env[name] = value
+      current?.setEnv(name, value)
       current?.stage.config.envSpans[name] = span
     }
     if !assignments.isEmpty { current?.stepEnvironment = nil }
@@ -692,9 +749,9 @@ private struct CheckerState {
       }
       current?.declaredArgs.insert(name)
       if let value {
-        current?.args[name] = value
+        current?.setArg(name, value)
       } else if let imported = globalArgs[name] {
-        current?.args[name] = imported
+        current?.setArg(name, imported)
       }
       current?.stepEnvironment = nil
     }
@@ -1035,7 +1092,7 @@ private struct CheckerState {
   mutating func resolveCopyOrigin(_ value: String, span: Span) -> CopyAction.Origin? {
     let lowered = value.lowercased()
     let currentIndex = current?.stage.index ?? stages.count
-    if let stage = stages.first(where: { $0.name == lowered }) { return .stage(stage.index) }
+    if let index = finishedStageNames[lowered] { return .stage(index) }
     if let number = Int(value), value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
       if number < stages.count { return .stage(number) }
       report(

@@ -687,7 +687,20 @@ private struct ParserState {
     lexer.rawQuotes = true
     lexer.rawEscapes = true
     lexer.skipUnsetEnv = true
-    guard let words = try? lexer.process(text, lookup: { _ in nil }).words else { return }
+    let words: [String]
+    do {
+      words = try lexer.process(text, lookup: { _ in nil }).words
+    } catch {
+      if error.kind == .tooDeep {
+        // The checker never sees this instruction's here-documents, so it is reported here.
+        diagnostics.report(
+          .substitutionTooDeep, error.message,
+          at: line.span(error.range),
+          help: "Compute the value in steps with intermediate variables, e.g. `ARG INNER=${B:-default}` and then `${A:-$INNER}`.")
+        instruction.isMalformed = true
+      }
+      return
+    }
 
     var searchFrom = 0
     for word in words {

@@ -22,6 +22,11 @@ public struct ShellLexer: Sendable {
     self.escapeToken = escapeToken
   }
 
+  /// How deeply `${...}` substitutions may nest inside one another (SP3007). Expansion recurses
+  /// once per level, and each level copies what the levels inside it produced, so the depth is
+  /// bounded to keep the stack and the work per word bounded.
+  public static let maximumNestingDepth = 100
+
   /// A variable the text referred to.
   public struct Reference: Hashable, Sendable {
     public var name: String
@@ -49,6 +54,8 @@ public struct ShellLexer: Sendable {
       case unterminatedQuote
       /// `${NAME?message}` or `${NAME:?message}` with the variable unset (or empty).
       case required(name: String)
+      /// `${...}` nested deeper than `maximumNestingDepth`; the range is the first `${` too deep.
+      case tooDeep
     }
     public var kind: Kind
     public var message: String
@@ -60,7 +67,7 @@ public struct ShellLexer: Sendable {
   public func process(_ text: String, lookup: (String) -> String?) throws(Failure) -> Result {
     try withoutActuallyEscaping(lookup) { (lookup) throws(Failure) -> Result in
       var machine = Machine(lexer: self, text: text, lookup: lookup)
-      let (value, words) = try machine.processStop(on: nil, rawEscapes: rawEscapes)
+      let (value, words) = try machine.processStop(on: nil, rawEscapes: rawEscapes, collectsWords: true)
       return Result(value: value, words: words, references: machine.references)
     }
   }
@@ -118,6 +125,8 @@ extension ShellLexer {
     var position = 0
     var rawEscapes: Bool
     var references: [Reference] = []
+    /// How many `${` are open around the current position.
+    var depth = 0
 
     init(lexer: ShellLexer, text: String, lookup: @escaping (String) -> String?) {
       self.lexer = lexer
@@ -152,8 +161,11 @@ extension ShellLexer {
       Failure(kind: kind, message: message, range: offsets[start]..<max(offsets[start] + 1, here))
     }
 
-    /// Processes until `stop` (consumed) or the end of the text.
-    mutating func processStop(on stop: Unicode.Scalar?, rawEscapes: Bool) throws(Failure) -> (String, [String]) {
+    /// Processes until `stop` (consumed) or the end of the text. Words are split only when
+    /// `collectsWords` (the words of a nested `${...}` are never used).
+    mutating func processStop(
+      on stop: Unicode.Scalar?, rawEscapes: Bool, collectsWords: Bool = false
+    ) throws(Failure) -> (String, [String]) {
       var result = ""
       var words = Words()
       let savedRawEscapes = self.rawEscapes
@@ -164,31 +176,31 @@ extension ShellLexer {
       while let ch = peek() {
         if let stop, ch == stop {
           position += 1
-          return (result, words.finish())
+          return (result, collectsWords ? words.finish() : [])
         }
         if ch == "$" {
           let value = try processDollar()
           result += value
-          words.addString(value)
+          if collectsWords { words.addString(value) }
         } else if ch == "<" {
           let value = processPossibleHeredoc()
           result += value
-          words.addRawString(value)
+          if collectsWords { words.addRawString(value) }
         } else if !lexer.skipProcessQuotes && (ch == "'" || ch == "\"") {
           let value = ch == "'" ? try processSingleQuote() : try processDoubleQuote()
           result += value
-          words.addRawString(value)
+          if collectsWords { words.addRawString(value) }
         } else {
           var ch = next()!
           if ch == lexer.escapeToken {
             if self.rawEscapes {
-              words.addRawChar(ch)
+              if collectsWords { words.addRawChar(ch) }
               result.unicodeScalars.append(ch)
             }
             guard let escaped = next() else { break }
             ch = escaped
-            words.addRawChar(ch)
-          } else {
+            if collectsWords { words.addRawChar(ch) }
+          } else if collectsWords {
             words.addChar(ch)
           }
           result.unicodeScalars.append(ch)
@@ -197,7 +209,7 @@ extension ShellLexer {
       if let stop {
         throw failure(.badSubstitution, "unexpected end of text while looking for matching \(stop)", from: start)
       }
-      return (result, words.finish())
+      return (result, collectsWords ? words.finish() : [])
     }
 
     mutating func processSingleQuote() throws(Failure) -> String {
@@ -261,6 +273,11 @@ extension ShellLexer {
       }
 
       position += 1  // `{`
+      depth += 1
+      defer { depth -= 1 }
+      guard depth <= ShellLexer.maximumNestingDepth else {
+        throw failure(.tooDeep, "`${...}` nested more than \(ShellLexer.maximumNestingDepth) levels deep; spawnc expands at most \(ShellLexer.maximumNestingDepth)", from: start)
+      }
       switch peek() {
       case nil:
         throw failure(.badSubstitution, "missing '}'", from: start)

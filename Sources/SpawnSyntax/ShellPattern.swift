@@ -49,9 +49,9 @@ struct ShellPattern {
   /// `${VAR#pattern}` (shortest) and `${VAR##pattern}` (longest): removes a matching prefix.
   func trimmingPrefix(of value: String, greedy: Bool) -> String {
     let scalars = Array(value.unicodeScalars)
-    guard let end = matchEnd(in: scalars, from: 0, greedy: greedy) else { return value }
+    guard let match = search(in: scalars, from: 0, anchored: true, greedy: greedy) else { return value }
     var result = ""
-    result.unicodeScalars.append(contentsOf: scalars[end...])
+    result.unicodeScalars.append(contentsOf: scalars[match.end...])
     return result
   }
 
@@ -60,9 +60,11 @@ struct ShellPattern {
   func trimmingSuffix(of value: String, greedy: Bool) -> String {
     let reversedPattern = ShellPattern(tokens: tokens.reversed())
     let reversedValue = Array(value.unicodeScalars.reversed())
-    guard let end = reversedPattern.matchEnd(in: reversedValue, from: 0, greedy: greedy) else { return value }
+    guard let match = reversedPattern.search(in: reversedValue, from: 0, anchored: true, greedy: greedy) else {
+      return value
+    }
     var result = ""
-    result.unicodeScalars.append(contentsOf: reversedValue[end...].reversed())
+    result.unicodeScalars.append(contentsOf: reversedValue[match.end...].reversed())
     return result
   }
 
@@ -72,27 +74,16 @@ struct ShellPattern {
     let scalars = Array(value.unicodeScalars)
     var result = ""
     if !all {
-      for start in 0...scalars.count {
-        if let end = matchEnd(in: scalars, from: start, greedy: true) {
-          result.unicodeScalars.append(contentsOf: scalars[..<start])
-          result += replacement
-          result.unicodeScalars.append(contentsOf: scalars[end...])
-          return result
-        }
-      }
-      return value
+      guard let match = search(in: scalars, from: 0, anchored: false, greedy: true) else { return value }
+      result.unicodeScalars.append(contentsOf: scalars[..<match.start])
+      result += replacement
+      result.unicodeScalars.append(contentsOf: scalars[match.end...])
+      return result
     }
     var lastMatchEnd = 0
     var searchFrom = 0
     while searchFrom <= scalars.count {
-      var found: (start: Int, end: Int)?
-      for start in searchFrom...scalars.count {
-        if let end = matchEnd(in: scalars, from: start, greedy: true) {
-          found = (start, end)
-          break
-        }
-      }
-      guard let match = found else { break }
+      guard let match = search(in: scalars, from: searchFrom, anchored: false, greedy: true) else { break }
       result.unicodeScalars.append(contentsOf: scalars[lastMatchEnd..<match.start])
       if match.end > lastMatchEnd || match.start == 0 {
         result += Self.expandTemplate(replacement, match: scalars[match.start..<match.end])
@@ -104,43 +95,71 @@ struct ShellPattern {
     return result
   }
 
-  /// The end of the preferred match starting exactly at `start`, if any: stars try the longest
-  /// run first when `greedy`, the shortest first otherwise (leftmost-first, like Go's regexp).
-  func matchEnd(in value: [Unicode.Scalar], from start: Int, greedy: Bool) -> Int? {
-    var failed = Set<Int>()  // (token, position) states known to fail
-    let width = value.count + 1
+  /// The leftmost match at or after `from` (only at `from` when `anchored`) and, for that start,
+  /// the longest end when `greedy`, else the shortest (`greedy: false` needs `anchored`). This is
+  /// the match Go's leftmost-first regexp prefers for these patterns: each star takes the
+  /// longest (or shortest) run that lets the rest match, which places the last part of the
+  /// pattern as late (or as early) as possible.
+  ///
+  /// A simulation of the pattern's automaton, one value character at a time, with each state
+  /// remembering the earliest start that reached it: no recursion, memory linear in the
+  /// pattern, and time proportional to the characters read times the states alive (at most
+  /// the pattern's length; a literal run keeps at most one alive per star before it).
+  func search(in value: [Unicode.Scalar], from: Int, anchored: Bool, greedy: Bool) -> (start: Int, end: Int)? {
+    let accept = tokens.count
+    var states: [Int] = []
+    var starts = [Int](repeating: -1, count: accept + 1)  // per state: the earliest start, or -1
+    var nextStates: [Int] = []
+    var nextStarts = [Int](repeating: -1, count: accept + 1)
+    var best: (start: Int, end: Int)?
 
-    func match(_ token: Int, _ position: Int) -> Int? {
-      if token == tokens.count { return position }
-      let key = token * width + position
-      if failed.contains(key) { return nil }
-      var result: Int?
-      switch tokens[token] {
-      case .literal(let ch):
-        if position < value.count && value[position] == ch { result = match(token + 1, position + 1) }
-      case .any:
-        if position < value.count && value[position] != "\n" { result = match(token + 1, position + 1) }
-      case .star:
-        var limit = position
-        while limit < value.count && value[limit] != "\n" { limit += 1 }
-        if greedy {
-          var candidate = limit
-          while result == nil && candidate >= position {
-            result = match(token + 1, candidate)
-            candidate -= 1
-          }
-        } else {
-          var candidate = position
-          while result == nil && candidate <= limit {
-            result = match(token + 1, candidate)
-            candidate += 1
-          }
+    /// Adds `state` (and the states a star lets it skip to) reached from `start`.
+    func add(_ state: Int, _ start: Int, _ list: inout [Int], _ table: inout [Int]) {
+      var state = state
+      while true {
+        if table[state] != -1 && table[state] <= start { return }
+        if table[state] == -1 { list.append(state) }
+        table[state] = start
+        guard state < accept, tokens[state] == .star else { return }
+        state += 1
+      }
+    }
+
+    var position = from
+    add(0, from, &states, &starts)
+    while true {
+      if starts[accept] != -1 {
+        let start = starts[accept]
+        if best == nil || start < best!.start {
+          best = (start, position)
+        } else if start == best!.start {
+          best!.end = position
+        }
+        if !greedy { return best }
+      }
+      if position == value.count { break }
+      if states.isEmpty && (anchored || best != nil) { break }
+      let character = value[position]
+      for state in states where state < accept {
+        let start = starts[state]
+        if let best, start > best.start { continue }
+        switch tokens[state] {
+        case .literal(let literal):
+          if character == literal { add(state + 1, start, &nextStates, &nextStarts) }
+        case .any:
+          if character != "\n" { add(state + 1, start, &nextStates, &nextStarts) }
+        case .star:
+          if character != "\n" { add(state, start, &nextStates, &nextStarts) }
         }
       }
-      if result == nil { failed.insert(key) }
-      return result
+      if !anchored && best == nil { add(0, position + 1, &nextStates, &nextStarts) }
+      for state in states { starts[state] = -1 }
+      states.removeAll(keepingCapacity: true)
+      swap(&states, &nextStates)
+      swap(&starts, &nextStarts)
+      position += 1
     }
-    return match(0, start)
+    return best
   }
 
   /// Go's `Regexp.Expand` for a pattern without capture groups.

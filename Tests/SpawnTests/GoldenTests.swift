@@ -100,6 +100,8 @@ import Testing
     huge.append(UInt8(ascii: "\n"))
     let tooLarge = Driver.compile(SourceFile(path: "Spawnfile", bytes: huge), recipePath: "/src/x/Spawnfile", options: CompileOptions(inspectContext: false))
     for diagnostic in tooLarge.diagnostics { seen.insert(diagnostic.code) }
+    // Likewise (LimitsTests covers it): steps that would carry more than 64 MiB of environment.
+    for diagnostic in Limits.compile(Limits.environmentHeavy).diagnostics { seen.insert(diagnostic.code) }
     let missing = DiagnosticCatalog.all.map(\.code).filter { !seen.contains($0) }
     print("diagnostic codes covered by Tests/Cases: \(DiagnosticCatalog.all.count - missing.count)/\(DiagnosticCatalog.all.count)")
     #expect(missing.isEmpty, "codes without a case in Tests/Cases: \(missing)")
