@@ -9,6 +9,8 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable {
   public var operation: String
   public var path: String
   public var reason: String
+  /// The `errno` value, when the system gave one.
+  public var code: Int32 = 0
 
   public var description: String { "cannot \(operation) \(path): \(reason)" }
 
@@ -22,6 +24,7 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable {
     self.operation = operation
     self.path = path
     self.reason = String(cString: strerror(code))
+    self.code = code
   }
 }
 
@@ -52,12 +55,32 @@ public enum FileSystem {
     return bytes
   }
 
+  /// What `readIfPresent` found.
+  public enum ReadResult: Sendable {
+    case read([UInt8])
+    /// The file, or a directory on its path, does not exist (or is not a directory).
+    case absent
+    case failed(FileSystemError)
+  }
+
+  /// Reads a file that may not exist, telling absence apart from other failures.
+  public static func readIfPresent(_ path: String) -> ReadResult {
+    do throws(FileSystemError) {
+      return .read(try read(path))
+    } catch {
+      return error.code == ENOENT || error.code == ENOTDIR ? .absent : .failed(error)
+    }
+  }
+
   /// Writes files into a directory so that each appears complete or not at all: every file is
-  /// written to a temporary name and flushed first, then all are renamed into place.
-  public static func writeAtomically(_ files: [(name: String, contents: [UInt8], mode: UInt32)], into directory: String)
-    throws(FileSystemError)
-  {
-    try makeDirectories(directory)
+  /// written to a temporary name and flushed first, then all are renamed into place. Without
+  /// `durable` nothing is flushed to the disk (the rename still makes each file appear whole to
+  /// readers): for output that is made again at every boot, such as a generator's.
+  public static func writeAtomically(
+    _ files: [(name: String, contents: [UInt8], mode: UInt32)], into directory: String, durable: Bool = true,
+    makeDirectory: Bool = true
+  ) throws(FileSystemError) {
+    if makeDirectory { try makeDirectories(directory) }
     var written: [(temporary: String, final: String)] = []
     do throws(FileSystemError) {
       for file in files {
@@ -78,7 +101,7 @@ public enum FileSystem {
           offset += count
         }
         _ = fchmod(descriptor, mode_t(file.mode))
-        if fsync(descriptor) != 0 {
+        if durable && fsync(descriptor) != 0 {
           let error = FileSystemError("flush", temporary)
           close(descriptor)
           throw error
@@ -88,7 +111,7 @@ public enum FileSystem {
       for file in written {
         guard rename(file.temporary, file.final) == 0 else { throw FileSystemError("rename to", file.final) }
       }
-      let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+      let directoryDescriptor = durable ? open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1
       if directoryDescriptor >= 0 {
         _ = fsync(directoryDescriptor)
         close(directoryDescriptor)
