@@ -123,7 +123,8 @@ for recipe in recipes where outputOK {
     log.emit("\(recipe.path): error: \(error)", level: 3)
   }
 }
-if !dryRun && outputOK && !recipes.isEmpty {
+// Always, even without recipes: `spawnc install --generator` starts spawnc-apply.path.
+if !dryRun && outputOK {
   let apply = Generator.applyUnits(outputDirectory: output)
   do throws(FileSystemError) {
     try Generator.write(files: apply.files, links: apply.links, into: output, madeDirectories: &madeDirectories)
