@@ -198,15 +198,15 @@ public enum Driver {
 /// The build context on disk: answers whether a COPY source leaves it through a symbolic link.
 struct FileSystemContext: BuildContextInspector {
   let root: String
-  let realRoot: String
 
   init(root: String) {
     self.root = root
-    self.realRoot = FileSystem.realPath(root) ?? root
   }
 
   func escapingSymlink(for relativePath: String) -> String? {
     guard relativePath != "." else { return nil }
+    // Resolved here, not up front: most recipes never ask (no COPY from the context).
+    let realRoot = FileSystem.realPath(root) ?? root
     var prefix = ""
     for component in relativePath.split(separator: "/") {
       prefix += (prefix.isEmpty ? "" : "/") + component
