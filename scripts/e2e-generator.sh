@@ -140,8 +140,8 @@ check "the edited recipe was rebuilt and serves the new answer" contains "$answe
 check "the image changed" test "$(in_host readlink /var/lib/spawnc/images/web)" != "$before"
 
 echo "--- remove the recipes"
-in_host rm -rf /etc/spawnc/web /etc/spawnc/broken
 in_host systemctl stop web.socket web.service
+in_host rm -rf /etc/spawnc/web /etc/spawnc/broken
 in_host systemctl daemon-reload
 check "the units are gone after daemon-reload" sh -c \
   "! nsenter -t $host_leader -a systemctl cat web.socket >/dev/null 2>&1"
