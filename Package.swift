@@ -11,6 +11,7 @@ let package = Package(
     .executable(name: "spawnc", targets: ["spawnc"]),
     .executable(name: "spawnc-systemd", targets: ["spawnc-systemd"]),
     .executable(name: "spawnc-config", targets: ["spawnc-config"]),
+    .executable(name: "spawnc-generator", targets: ["spawnc-generator"]),
     .library(name: "SpawnDriver", targets: ["SpawnDriver"]),
   ],
   dependencies: [
@@ -75,6 +76,9 @@ let package = Package(
         "SpawnDriver", "SpawnBasics", "SpawnHost", "SpawnStore", "SpawnIR", "SpawnFormat", "SpawnConfig",
         "SpawnLanguageServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // The systemd generator: recipes in /etc/spawnc become units at boot and daemon-reload. No
+    // argument parser and no Foundation: boot waits for it.
+    .executableTarget(name: "spawnc-generator", dependencies: ["SpawnDriver", "SpawnBasics", "SpawnHost", "SpawnIR"]),
     .testTarget(
       name: "SpawnTests",
       dependencies: [

@@ -1,12 +1,15 @@
 #!/bin/sh
 # Installs what is missing, builds spawnc, runs the whole test suite (`swift test`, then the
 # Python tests of scripts/python-tests.sh), then (as root) the end-to-end scenarios on a booted
-# systemd (scripts/e2e.sh). Arguments go to `swift test`; SPAWNC_SKIP_E2E=1 leaves the
-# end-to-end run out.
+# systemd (scripts/e2e.sh, then generator mode in scripts/e2e-generator.sh). Arguments go to
+# `swift test`; SPAWNC_SKIP_E2E=1 leaves the end-to-end runs out.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build
 swift test "$@"
 scripts/python-tests.sh
-if [ -z "${SPAWNC_SKIP_E2E:-}" ]; then scripts/e2e.sh; fi
+if [ -z "${SPAWNC_SKIP_E2E:-}" ]; then
+  scripts/e2e.sh
+  scripts/e2e-generator.sh
+fi

@@ -12,19 +12,26 @@ public struct BuildOutcome: Sendable {
   public var status: Int32
   /// The build's progress and step output, when it was captured rather than shown.
   public var log: String
+  /// Nothing was built: the current image was already built from this recipe (`ifChanged`).
+  public var upToDate = false
 }
 
 extension Driver {
   /// Compiles a recipe and runs its build script with `/bin/sh`. The script's progress and the
   /// output of RUN steps go to this process's standard error; its last line of standard output
   /// is the image's content ID.
+  /// With `ifChanged`, nothing is built when `upToDateImage` finds the current image.
   public static func build(
-    _ file: SourceFile, recipePath: String?, options: CompileOptions, progress: Command.Stream = .inherit
+    _ file: SourceFile, recipePath: String?, options: CompileOptions, progress: Command.Stream = .inherit,
+    ifChanged: Bool = false
   ) throws(StoreError) -> BuildOutcome {
     let compilation = compile(file, recipePath: recipePath, options: options)
     guard !compilation.hasErrors, let ir = compilation.ir,
       let script = compilation.outputs.first(where: { $0.name.hasPrefix("build-") })
     else { return BuildOutcome(compilation: compilation, id: nil, status: 0, log: "") }
+    if ifChanged, let id = upToDateImage(ir) {
+      return BuildOutcome(compilation: compilation, id: id, status: 0, log: "", upToDate: true)
+    }
     let store = Store(stateDirectory: ir.paths.stateDirectory)
     let directory = try store.makeScratchDirectory("script-" + ir.name)
     defer { _ = try? Command.run(["rm", "-rf", directory]) }
@@ -42,6 +49,22 @@ extension Driver {
     let lastLine = result.outputText.split(separator: "\n").last.map(String.init)
     let id = result.succeeded && lastLine?.hasPrefix("sha256:") == true ? lastLine : nil
     return BuildOutcome(compilation: compilation, id: id, status: result.status, log: result.errorText)
+  }
+
+  /// The content ID of the image `STATE/images/NAME` points at, when that image was built from
+  /// this recipe: the same recipe text (`spawnc.recipe-sha256` in its metadata) and the same
+  /// runtime configuration (`spawnc.config`, which also catches build arguments that reach
+  /// it). Files of the build context are not compared. nil when it must be built.
+  public static func upToDateImage(_ ir: RecipeIR) -> String? {
+    let link = ir.paths.imageLink(ir.name)
+    guard let target = FileSystem.readLink(link), FileSystem.isDirectory(link) else { return nil }
+    let hex = String(target.split(separator: "/").last ?? "")
+    guard hex.utf8.count == 64 else { return nil }
+    let store = Store(stateDirectory: ir.paths.stateDirectory)
+    guard store.metadata(hex, key: "spawnc.recipe-sha256") == ir.paths.recipeDigest,
+      store.metadata(hex, key: "spawnc.config") == (ir.runtime?.imageConfig.rendered(pretty: false) ?? "null")
+    else { return nil }
+    return "sha256:" + hex
   }
 
   /// The command line that runs an image in the foreground (`spawnc run`): systemd-nspawn on

@@ -25,6 +25,8 @@ public struct CompileOptions: Sendable {
   /// Warnings to leave out (codes, from `--ignore` and the configuration file), on top of the
   /// recipe's own `# spawnc ignore=` comments.
   public var ignoredCodes: Set<String> = []
+  /// Emit the units of `spawnc-generator` instead of the files of `spawnc compile`.
+  public var generator: GeneratorUnits? = nil
 
   public init(
     name: String? = nil, contextDirectory: String? = nil, stateDirectory: String = Driver.defaultStateDirectory,
@@ -35,6 +37,19 @@ public struct CompileOptions: Sendable {
     self.stateDirectory = stateDirectory
     self.inspectContext = inspectContext
     self.buildArguments = buildArguments
+  }
+}
+
+/// How `spawnc-generator` wants its units.
+public struct GeneratorUnits: Sendable {
+  /// The absolute path of `spawnc`, which `NAME-build.service` runs.
+  public var spawncPath: String
+  /// `TimeoutStartSec=` of `NAME-build.service`.
+  public var buildTimeout: String
+
+  public init(spawncPath: String, buildTimeout: String = "30min") {
+    self.spawncPath = spawncPath
+    self.buildTimeout = buildTimeout
   }
 }
 
@@ -104,14 +119,26 @@ public enum Driver {
       diagnostics.append(contentsOf: loweringDiagnostics)
       ir = lowered
     }
-    let outputs = options.emitsOutputs ? ir.map(emit) ?? [] : []
+    let outputs = options.emitsOutputs ? ir.map { emit($0, generator: options.generator) } ?? [] : []
     let reported = Suppression.apply(diagnostics, tree: tree, ignored: options.ignoredCodes)
     return Compilation(file: file, diagnostics: reported, ir: ir, outputs: outputs, tree: tree)
   }
 
-  /// Runs every backend on the IR.
-  public static func emit(_ ir: RecipeIR) -> [GeneratedFile] {
-    (NspawnBackend.emit(ir).map { [$0] } ?? []) + UnitsBackend.emit(ir) + [BuildScriptBackend.emit(ir)]
+  /// Runs every backend on the IR. For the generator only the units: their nspawn settings
+  /// are on the command line, and `NAME-build.service` runs `spawnc build`, which writes its
+  /// own build script.
+  public static func emit(_ ir: RecipeIR, generator: GeneratorUnits? = nil) -> [GeneratedFile] {
+    guard let generator else {
+      return (NspawnBackend.emit(ir).map { [$0] } ?? []) + UnitsBackend.emit(ir) + [BuildScriptBackend.emit(ir)]
+    }
+    guard let runtime = ir.runtime else { return [] }
+    let build = [
+      generator.spawncPath, "build", "--if-changed", "--recipe-sha256=" + ir.paths.recipeDigest, "--no-config",
+      "--name=" + ir.name, "--context=" + ir.paths.context, "--state-dir=" + ir.paths.stateDirectory, ir.paths.recipe,
+    ]
+    let options = GeneratedUnitOptions(
+      nspawnArguments: NspawnBackend.arguments(ir, runtime), buildCommand: build, buildTimeout: generator.buildTimeout)
+    return UnitsBackend.emit(ir, options: UnitOptions(generated: options))
   }
 
   /// The default container name: the recipe directory's name, if it is a valid name.
@@ -171,15 +198,15 @@ public enum Driver {
 /// The build context on disk: answers whether a COPY source leaves it through a symbolic link.
 struct FileSystemContext: BuildContextInspector {
   let root: String
-  let realRoot: String
 
   init(root: String) {
     self.root = root
-    self.realRoot = FileSystem.realPath(root) ?? root
   }
 
   func escapingSymlink(for relativePath: String) -> String? {
     guard relativePath != "." else { return nil }
+    // Resolved here, not up front: most recipes never ask (no COPY from the context).
+    let realRoot = FileSystem.realPath(root) ?? root
     var prefix = ""
     for component in relativePath.split(separator: "/") {
       prefix += (prefix.isEmpty ? "" : "/") + component

@@ -14,6 +14,8 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable {
   public var operation: String
   public var path: String
   public var reason: String
+  /// The `errno` value, when the system gave one.
+  public var code: Int32 = 0
 
   public var description: String { "cannot \(operation) \(path): \(reason)" }
 
@@ -27,6 +29,7 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable {
     self.operation = operation
     self.path = path
     self.reason = String(cString: strerror(code))
+    self.code = code
   }
 }
 
@@ -57,12 +60,32 @@ public enum FileSystem {
     return bytes
   }
 
+  /// What `readIfPresent` found.
+  public enum ReadResult: Sendable {
+    case read([UInt8])
+    /// The file, or a directory on its path, does not exist (or is not a directory).
+    case absent
+    case failed(FileSystemError)
+  }
+
+  /// Reads a file that may not exist, telling absence apart from other failures.
+  public static func readIfPresent(_ path: String) -> ReadResult {
+    do throws(FileSystemError) {
+      return .read(try read(path))
+    } catch {
+      return error.code == ENOENT || error.code == ENOTDIR ? .absent : .failed(error)
+    }
+  }
+
   /// Writes files into a directory so that each appears complete or not at all: every file is
-  /// written to a temporary name and flushed first, then all are renamed into place.
-  public static func writeAtomically(_ files: [(name: String, contents: [UInt8], mode: UInt32)], into directory: String)
-    throws(FileSystemError)
-  {
-    try makeDirectories(directory)
+  /// written to a temporary name and flushed first, then all are renamed into place. Without
+  /// `durable` nothing is flushed to the disk (the rename still makes each file appear whole to
+  /// readers): for output that is made again at every boot, such as a generator's.
+  public static func writeAtomically(
+    _ files: [(name: String, contents: [UInt8], mode: UInt32)], into directory: String, durable: Bool = true,
+    makeDirectory: Bool = true
+  ) throws(FileSystemError) {
+    if makeDirectory { try makeDirectories(directory) }
     var written: [(temporary: String, final: String)] = []
     do throws(FileSystemError) {
       for file in files {
@@ -83,7 +106,7 @@ public enum FileSystem {
           offset += count
         }
         _ = fchmod(descriptor, mode_t(file.mode))
-        if fsync(descriptor) != 0 {
+        if durable && fsync(descriptor) != 0 {
           let error = FileSystemError("flush", temporary)
           close(descriptor)
           throw error
@@ -93,7 +116,7 @@ public enum FileSystem {
       for file in written {
         guard rename(file.temporary, file.final) == 0 else { throw FileSystemError("rename to", file.final) }
       }
-      let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+      let directoryDescriptor = durable ? open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1
       if directoryDescriptor >= 0 {
         _ = fsync(directoryDescriptor)
         close(directoryDescriptor)
@@ -102,6 +125,57 @@ public enum FileSystem {
       for file in written { unlink(file.temporary) }
       throw error
     }
+  }
+
+  /// Creates (or replaces) one file so that readers see all of it or nothing, without flushing
+  /// it to disk: the contents go into an unnamed file (`O_TMPFILE`) that is linked into place
+  /// when complete, the cheapest atomic write for output made anew at every boot. Where the file
+  /// exists already, or the file system lacks `O_TMPFILE`, a temporary name and a rename. The
+  /// mode is 0644 less the umask.
+  public static func writeFileAtomically(_ contents: [UInt8], to path: String, inDirectory directory: String)
+    throws(FileSystemError)
+  {
+    let temporaryFile: Int32 = 0o20_000_000 | O_DIRECTORY
+    let descriptor = open(directory, temporaryFile | O_WRONLY | O_CLOEXEC, mode_t(0o644))
+    guard descriptor >= 0 else {
+      return try writeAtomically(
+        [(name: String(path.dropFirst(directory.utf8.count + 1)), contents: contents, mode: 0o644)], into: directory,
+        durable: false, makeDirectory: false)
+    }
+    defer { close(descriptor) }
+    try writeAll(contents, to: descriptor, path: path)
+    if linkat(AT_FDCWD, "/proc/self/fd/" + String(descriptor), AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 { return }
+    guard errno == EEXIST else { throw FileSystemError("create", path) }
+    let temporary = directory + "/." + String(path.dropFirst(directory.utf8.count + 1)) + ".spawnc-" + String(getpid())
+    unlink(temporary)
+    guard linkat(AT_FDCWD, "/proc/self/fd/" + String(descriptor), AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 else {
+      throw FileSystemError("create", temporary)
+    }
+    guard rename(temporary, path) == 0 else {
+      let error = FileSystemError("rename to", path)
+      unlink(temporary)
+      throw error
+    }
+  }
+
+  static func writeAll(_ contents: [UInt8], to descriptor: Int32, path: String) throws(FileSystemError) {
+    var offset = 0
+    while offset < contents.count {
+      let count = contents.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        throw FileSystemError("write", path)
+      }
+      offset += count
+    }
+  }
+
+  /// Creates a symbolic link where nothing is yet (one call: a link appears whole), else
+  /// replaces what is there atomically.
+  public static func createSymbolicLink(_ link: String, pointingTo target: String) throws(FileSystemError) {
+    if symlink(target, link) == 0 { return }
+    guard errno == EEXIST else { throw FileSystemError("create the link", link) }
+    try symbolicLink(link, pointingTo: target)
   }
 
   /// `mkdir -p`.
@@ -233,5 +307,74 @@ public enum FileSystem {
   public static func environment(_ name: String) -> String? {
     guard let value = getenv(name) else { return nil }
     return String(cString: value)
+  }
+}
+
+/// An open directory whose entries are written relative to it (no path walk from `/` for each
+/// file): the output directory of the generator, which writes thousands of files.
+public final class DirectoryHandle: @unchecked Sendable {
+  public let path: String
+  let descriptor: Int32
+
+  public init(_ path: String) throws(FileSystemError) {
+    descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw FileSystemError("open directory", path) }
+    self.path = path
+  }
+
+  deinit { close(descriptor) }
+
+  /// Creates or replaces the file `name` (relative, no `..`) so that readers see all of it or
+  /// nothing, without flushing it to disk: the contents go into an unnamed file (`O_TMPFILE`)
+  /// linked into place when complete; where the name is taken, a temporary name and a rename.
+  /// The mode is 0644 less the umask.
+  public func writeFile(_ name: String, _ contents: [UInt8]) throws(FileSystemError) {
+    let temporaryFile: Int32 = 0o20_000_000 | O_DIRECTORY
+    let file = openat(descriptor, ".", temporaryFile | O_WRONLY | O_CLOEXEC, mode_t(0o644))
+    guard file >= 0 else {
+      return try FileSystem.writeAtomically(
+        [(name: name, contents: contents, mode: 0o644)], into: path, durable: false, makeDirectory: false)
+    }
+    defer { close(file) }
+    try FileSystem.writeAll(contents, to: file, path: path + "/" + name)
+    if link(file, as: name) { return }
+    guard errno == EEXIST else { throw FileSystemError("create", path + "/" + name) }
+    let temporary = "." + name.split(separator: "/").joined(separator: "-") + ".spawnc-" + String(getpid())
+    unlinkat(descriptor, temporary, 0)
+    guard link(file, as: temporary) else { throw FileSystemError("create", path + "/" + temporary) }
+    guard renameat(descriptor, temporary, descriptor, name) == 0 else {
+      let error = FileSystemError("rename to", path + "/" + name)
+      unlinkat(descriptor, temporary, 0)
+      throw error
+    }
+  }
+
+  /// Gives the unnamed file a name: by descriptor (needs CAP_DAC_READ_SEARCH, which the
+  /// generator has as root), else through /proc.
+  func link(_ file: Int32, as name: String) -> Bool {
+    if linkat(file, "", descriptor, name, 0x1000) == 0 { return true }  // AT_EMPTY_PATH
+    if errno == EEXIST { return false }
+    return linkat(AT_FDCWD, "/proc/self/fd/" + String(file), descriptor, name, AT_SYMLINK_FOLLOW) == 0
+  }
+
+  /// `mkdir` of a direct subdirectory; one that exists is fine.
+  public func makeDirectory(_ name: String) throws(FileSystemError) {
+    if mkdirat(descriptor, name, 0o755) != 0 && errno != EEXIST {
+      throw FileSystemError("create directory", path + "/" + name)
+    }
+  }
+
+  /// Creates the symbolic link `name` (relative) to `target`; one call where the name is free
+  /// (a link appears whole), else a temporary name and a rename.
+  public func symbolicLink(_ name: String, to target: String) throws(FileSystemError) {
+    if symlinkat(target, descriptor, name) == 0 { return }
+    guard errno == EEXIST else { throw FileSystemError("create the link", path + "/" + name) }
+    let temporary = name + ".spawnc-" + String(getpid())
+    unlinkat(descriptor, temporary, 0)
+    guard symlinkat(target, descriptor, temporary) == 0, renameat(descriptor, temporary, descriptor, name) == 0 else {
+      let error = FileSystemError("create the link", path + "/" + name)
+      unlinkat(descriptor, temporary, 0)
+      throw error
+    }
   }
 }

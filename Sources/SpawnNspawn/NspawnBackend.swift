@@ -131,4 +131,25 @@ public enum NspawnBackend {
     }
     return writer.text
   }
+
+  /// The same settings as `settings(_:_:)`, as systemd-nspawn command-line options, for units
+  /// that cannot rely on a settings file (those of `spawnc-generator`: a generator may write
+  /// units only, and nspawn then runs with `--settings=no`). Each option is the command-line
+  /// twin of one key of the file (systemd-nspawn(1), systemd 252), in the file's order; the
+  /// values are raw arguments, to be quoted by the unit writer. `--bind=` parses its value as
+  /// `Bind=` does, so paths are escaped the same way.
+  public static func arguments(_ ir: RecipeIR, _ runtime: RuntimeSpec) -> [String] {
+    var arguments = runtime.environment.map { "--setenv=" + $0.key + "=" + $0.value }
+    if let user = runtime.user { arguments.append("--user=" + user) }
+    if let directory = runtime.workingDirectory { arguments.append("--chdir=" + directory) }
+    arguments += [
+      "--kill-signal=" + runtime.stopSignal.name, "--private-users=pick", "--link-journal=no", "--timezone=off",
+      "--read-only", "--private-users-ownership=map",
+    ]
+    for volume in runtime.volumes {
+      arguments.append("--bind=" + [volume.hostDirectory, volume.path].map(NspawnFileWriter.escapePath).joined(separator: ":") + ":idmap")
+    }
+    if runtime.network == .loopbackOnly { arguments.append("--private-network") }
+    return arguments
+  }
 }

@@ -31,6 +31,12 @@ public struct UnitFileWriter {
   /// characters become spaces; surrounding blanks and a final backslash (which would continue
   /// the line) are dropped, as systemd would drop or misread them.
   public mutating func string(_ key: String, _ value: String) {
+    if let first = value.utf8.first, let last = value.utf8.last, first != 0x20, last != 0x20, last != 0x5C,
+      value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F })
+    {
+      text += key + "=" + Self.escapeSpecifiers(value) + "\n"
+      return
+    }
     var scalars = Array(Self.singleLine(value).unicodeScalars)
     while let last = scalars.last, last == "\\" || last == " " { scalars.removeLast() }
     while let first = scalars.first, first == " " { scalars.removeFirst() }
@@ -110,6 +116,7 @@ public struct UnitFileWriter {
   }
 
   static func escapeSpecifiers(_ value: String) -> String {
+    if !value.utf8.contains(0x25) { return value }
     var out = ""
     for scalar in value.unicodeScalars {
       out.unicodeScalars.append(scalar)
@@ -119,6 +126,7 @@ public struct UnitFileWriter {
   }
 
   static func singleLine(_ value: String) -> String {
-    String(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+    if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) { return value }
+    return String(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
   }
 }

@@ -177,14 +177,23 @@ extension DiagnosticFormat: ExpressibleByArgument {}
 struct Compile: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Compile a Spawnfile into NAME.nspawn, NAME.service, NAME.socket and build-NAME.sh.",
-    discussion: "Nothing is written when the recipe has errors; each file is written atomically.")
+    discussion: """
+      Nothing is written for a recipe with errors; each file is written atomically. Several \
+      recipes, or a directory of recipes (DIR/NAME/Spawnfile, the layout of /etc/spawnc), \
+      compile in one run into one output directory; a recipe with errors does not stop the \
+      others (the exit status is then 1).
+      """)
 
   enum Emit: String, ExpressibleByArgument, CaseIterable {
     case files, ir
   }
 
-  @Argument(help: "The Spawnfile to compile.")
-  var file: String
+  @Argument(
+    help: """
+      Spawnfiles to compile, or directories of recipes (DIR/NAME/Spawnfile); a directory that \
+      holds a Spawnfile is that one recipe.
+      """)
+  var files: [String]
 
   @Option(name: .shortAndLong, help: "The directory to write the files into.")
   var output: String = "."
@@ -194,7 +203,60 @@ struct Compile: ParsableCommand {
 
   @OptionGroup var recipe: RecipeOptions
 
+  func validate() throws {
+    if files.isEmpty { throw ValidationError("give a Spawnfile (or a directory of recipes)") }
+  }
+
   func run() throws {
+    var paths: [String] = []
+    for file in files {
+      if file != "-" && FileSystem.isDirectory(file) {
+        if FileSystem.exists(file + "/Spawnfile") {
+          paths.append(file + "/Spawnfile")
+        } else {
+          paths += FileSystem.list(file).filter { !$0.hasPrefix(".") && FileSystem.exists(file + "/" + $0 + "/Spawnfile") }
+            .map { file + "/" + $0 + "/Spawnfile" }
+        }
+      } else {
+        paths.append(file)
+      }
+    }
+    if paths.count == 1 && files.count == 1 && !FileSystem.isDirectory(files[0]) { return try compileOne(paths[0]) }
+    if emit == .ir { throw UsageError(message: "--emit ir takes one recipe") }
+    if recipe.name != nil { throw UsageError(message: "--name names one recipe; give one Spawnfile with it") }
+    var failed = false
+    var names: [String: String] = [:]
+    for path in paths {
+      let compilation: Compilation
+      do {
+        let format: DiagnosticFormat
+        (compilation, format) = try recipe.compile(path)
+        Output.error(Output.render(compilation.diagnostics, in: compilation.file, format: format, terminal: 2))
+      } catch let error as UsageError {
+        Output.error("spawnc: error: \(error.message)\n")
+        failed = true
+        continue
+      }
+      guard !compilation.hasErrors, let ir = compilation.ir else {
+        failed = true
+        continue
+      }
+      if let other = names[ir.name] {
+        Output.error("spawnc: error: \(path): container \(ir.name) is also compiled from \(other); its files would replace those\n")
+        failed = true
+        continue
+      }
+      names[ir.name] = path
+      do {
+        for written in try Driver.write(compilation, to: output) { Output.standard(written + "\n") }
+      } catch {
+        throw UsageError(message: error.description)
+      }
+    }
+    if failed { throw ExitCode(1) }
+  }
+
+  func compileOne(_ file: String) throws {
     let (compilation, format) = try recipe.compile(file)
     Output.error(Output.render(compilation.diagnostics, in: compilation.file, format: format, terminal: 2))
     guard !compilation.hasErrors, let ir = compilation.ir else { throw ExitCode(1) }
@@ -341,16 +403,42 @@ struct Build: ParsableCommand {
   @Argument(help: "The Spawnfile to build.")
   var file: String
 
+  @Flag(
+    name: .customLong("if-changed"),
+    help: """
+      Build only when STATE/images/NAME was not built from this recipe (the same recipe text and \
+      runtime configuration); print its ID either way. Files of the build context are not compared.
+      """)
+  var ifChanged = false
+
+  @Option(
+    name: .customLong("recipe-sha256"),
+    help: ArgumentHelp(
+      "Refuse to build unless the recipe's SHA-256 is this (spawnc-generator passes the digest of the recipe its units were made from).",
+      valueName: "HEX"))
+  var recipeDigest: String?
+
   @OptionGroup var recipe: RecipeOptions
 
   func run() throws {
     let (source, recipePath) = try recipe.load(file)
+    if let recipeDigest, SHA256.hex(source.bytes) != recipeDigest.lowercased() {
+      throw OperationError(
+        message: """
+          \(file) changed since its units were generated (its SHA-256 is \(SHA256.hex(source.bytes)), not \(recipeDigest)); \
+          run `systemctl daemon-reload` to generate them again, then start the container again
+          """)
+    }
     let configuration = try recipe.configuration(for: recipePath)
-    let outcome = try Driver.build(source, recipePath: recipePath, options: recipe.compileOptions(configuration))
+    let outcome = try Driver.build(
+      source, recipePath: recipePath, options: recipe.compileOptions(configuration), ifChanged: ifChanged)
     let format = recipe.effectiveFormat(configuration)
     Output.error(Output.render(outcome.compilation.diagnostics, in: source, format: format, terminal: 2))
     if outcome.compilation.hasErrors { throw ExitCode(1) }
     guard let id = outcome.id else { throw OperationError(message: "the build failed (exit status \(outcome.status))") }
+    if outcome.upToDate, let name = outcome.compilation.ir?.name {
+      Output.error("spawnc: the image of \(name) is up to date (\(id)); nothing to build\n")
+    }
     Output.standard(id + "\n")
   }
 }
@@ -393,11 +481,16 @@ struct Install: ParsableCommand {
       when a unit fails, prints its state and last log lines; a running container whose units
       changed is restarted. Installing twice changes nothing. The image must have been built
       (spawnc build). --root DIR installs into a directory tree offline, without systemd.
-      Needs root.
+      --generator instead installs spawnc-generator (from next to spawnc) as a systemd generator,
+      so that recipes in /etc/spawnc/NAME/Spawnfile become units at boot and at every
+      `systemctl daemon-reload` (docs/generator.md). Needs root.
       """)
 
   @Argument(help: "The Spawnfile of the container.")
-  var file: String
+  var file: String?
+
+  @Flag(name: .long, help: "Install spawnc-generator into /usr/lib/systemd/system-generators/ instead of a container.")
+  var generator = false
 
   @Flag(name: .long, help: "Also start the container's sockets (or service) and wait until they run.")
   var now = false
@@ -409,9 +502,12 @@ struct Install: ParsableCommand {
 
   func validate() throws {
     if now && root != nil { throw ValidationError("--now starts units on the running system; it cannot go with --root") }
+    if generator && file != nil { throw ValidationError("--generator installs the generator, not a recipe; drop the Spawnfile") }
+    if !generator && file == nil { throw ValidationError("give the Spawnfile of the container to install (or --generator)") }
   }
 
   func run() throws {
+    guard let file else { return try GeneratorInstall.install(root: root) }
     let (compilation, format) = try recipe.compile(file)
     Output.error(Output.render(compilation.diagnostics, in: compilation.file, format: format, terminal: 2))
     if compilation.hasErrors { throw ExitCode(1) }
@@ -485,12 +581,20 @@ struct Uninstall: ParsableCommand {
       """)
 
   @Argument(help: "The container name.")
-  var name: String
+  var name: String?
+
+  @Flag(name: .long, help: "Remove spawnc-generator from /usr/lib/systemd/system-generators/ instead of a container.")
+  var generator = false
 
   @Option(name: .long, help: "Uninstall offline from this root directory instead of the running system.")
   var root: String?
 
+  func validate() throws {
+    if generator == (name != nil) { throw ValidationError("give a container name, or --generator") }
+  }
+
   func run() throws {
+    guard let name else { return try GeneratorInstall.uninstall(root: root) }
     let installRoot = InstallRoot(root)
     let units = Driver.installedUnits(of: name, root: installRoot)
     guard !Driver.installedFiles(of: name, root: installRoot).isEmpty else {
@@ -503,6 +607,55 @@ struct Uninstall: ParsableCommand {
     let removed = Driver.removeFiles(Driver.installedFiles(of: name, root: installRoot), root: installRoot)
     for link in removed.links { Output.standard("Removed \(link.link).\n") }
     for path in removed.files { Output.standard("removed \(path)\n") }
+    if installRoot.isRunningSystem { try ManagerOutput.show(try ServiceManagerClient.run(["reload"])) }
+  }
+}
+
+/// `spawnc install --generator` and `spawnc uninstall --generator`.
+enum GeneratorInstall {
+  static let directory = "/usr/lib/systemd/system-generators"
+  static let name = "spawnc-generator"
+
+  /// Links `/usr/lib/systemd/system-generators/spawnc-generator` to the generator next to this
+  /// spawnc (which the build units it writes run), makes `/etc/spawnc`, and on the running system
+  /// reloads systemd and starts `spawnc-apply.path`, which from then on starts the units of
+  /// new recipes after each reload (at boot, `paths.target` starts it).
+  static func install(root: String?) throws {
+    guard let executable = Command.siblingExecutable(name), let target = FileSystem.realPath(executable) else {
+      throw OperationFailure("\(name) is not next to spawnc; build it (swift build --product \(name)) and install it beside spawnc")
+    }
+    let installRoot = InstallRoot(root)
+    if installRoot.isRunningSystem && !FileSystem.isDirectory("/run/systemd/system") {
+      throw OperationFailure("systemd is not running here; to install into a directory tree instead, use --root DIR")
+    }
+    let link = installRoot.prefix + directory + "/" + name
+    do {
+      try FileSystem.makeDirectories(installRoot.prefix + directory)
+      try FileSystem.makeDirectories(installRoot.prefix + Generator.defaultRecipeDirectories[0])
+      if FileSystem.readLink(link) != target {
+        try FileSystem.symbolicLink(link, pointingTo: target)
+        Output.standard("Created symlink \(link) → \(target).\n")
+      } else {
+        Output.standard("\(link) is already installed\n")
+      }
+    } catch {
+      throw OperationFailure(error.description)
+    }
+    guard installRoot.isRunningSystem else { return }
+    try ManagerOutput.show(try ServiceManagerClient.run(["reload", "start", Generator.applyPath]))
+    Output.standard(
+      "recipes in \(Generator.defaultRecipeDirectories.joined(separator: ", ")) (NAME/Spawnfile) now become units at every `systemctl daemon-reload`\n")
+  }
+
+  static func uninstall(root: String?) throws {
+    let installRoot = InstallRoot(root)
+    let link = installRoot.prefix + directory + "/" + name
+    guard FileSystem.isSymbolicLink(link) || FileSystem.exists(link) else {
+      throw OperationFailure("\(name) is not installed in \(installRoot.prefix + directory)")
+    }
+    FileSystem.remove(link)
+    Output.standard("removed \(link)\n")
+    // The generated units go with the next reload; running containers keep running until stopped.
     if installRoot.isRunningSystem { try ManagerOutput.show(try ServiceManagerClient.run(["reload"])) }
   }
 }

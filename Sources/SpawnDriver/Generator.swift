@@ -1,0 +1,209 @@
+import SpawnBasics
+import SpawnHost
+import SpawnIR
+import SpawnLowering
+import SpawnUnits
+
+/// `spawnc-generator`, the systemd generator (systemd.generator(7)): recipes in the search
+/// directories become units at boot and at every `systemctl daemon-reload`.
+///
+/// A recipe is `DIR/NAME/Spawnfile`; `DIR/NAME` is its build context and gives the container
+/// its name. The first directory that has a recipe of a name wins; hidden entries and entries
+/// without a `Spawnfile` are ignored. A recipe with errors gets no container units; all others
+/// still do.
+public enum Generator {
+  /// Where recipes are looked for, earlier ones overriding later ones by name.
+  public static let defaultRecipeDirectories = ["/etc/spawnc", "/run/spawnc", "/usr/share/spawnc"]
+
+  /// The target that wants every generated entry unit; `spawnc-apply.service` starts it after
+  /// a reload, so that new recipes start without a reboot.
+  public static let target = "spawnc.target"
+  /// The path unit that notices a generator run and the service it starts.
+  public static let applyPath = "spawnc-apply.path"
+  public static let applyService = "spawnc-apply.service"
+  /// The file whose existence tells `spawnc-apply.path` that the generator ran; a hidden name,
+  /// which systemd does not take for a unit. `spawnc-apply.service` removes it.
+  public static let applyMarker = ".spawnc-apply"
+
+  /// The search path: `$SPAWNC_RECIPE_DIRS` (colon-separated; replaces the default, as
+  /// `QUADLET_UNIT_DIRS` does for Quadlet) or the default directories.
+  public static func recipeDirectories(_ variable: String?) -> [String] {
+    guard let variable, !variable.isEmpty else { return defaultRecipeDirectories }
+    return variable.split(separator: ":").map { FileSystem.absolute(String($0)) }
+  }
+
+  /// A recipe found in the search path.
+  public struct Recipe: Sendable {
+    /// The container name (the directory's name; checked when compiling).
+    public var name: String
+    /// `DIR/NAME/Spawnfile`.
+    public var path: String
+    public var bytes: [UInt8]
+  }
+
+  /// A directory entry that looked like a recipe but could not be read.
+  public struct Unreadable: Sendable {
+    public var path: String
+    public var reason: String
+  }
+
+  /// The recipes of the search path, by name, each from the first directory that has it.
+  public static func discover(_ directories: [String]) -> (recipes: [Recipe], unreadable: [Unreadable]) {
+    var seen: Set<String> = []
+    var recipes: [Recipe] = []
+    var unreadable: [Unreadable] = []
+    for directory in directories {
+      for name in FileSystem.list(directory) where !name.hasPrefix(".") && !seen.contains(name) {
+        let path = directory + "/" + name + "/Spawnfile"
+        switch FileSystem.readIfPresent(path) {
+        case .absent:
+          continue
+        case .failed(let error):
+          seen.insert(name)
+          unreadable.append(Unreadable(path: path, reason: error.reason))
+        case .read(let bytes):
+          seen.insert(name)
+          recipes.append(Recipe(name: name, path: path, bytes: bytes))
+        }
+      }
+    }
+    recipes.sort { $0.name < $1.name }
+    return (recipes, unreadable)
+  }
+
+  /// What the generator makes of one recipe.
+  public struct Output: Sendable {
+    public var recipe: Recipe
+    /// The compilation (diagnostics, IR).
+    public var compilation: Compilation
+    /// The unit files: the container's units, or, for a recipe with errors and a usable name,
+    /// a `NAME.service` that fails and logs the diagnostics.
+    public var files: [GeneratedFile]
+    /// Symbolic links to make, relative to the output directory (`sockets.target.wants/web.socket`
+    /// → `../web.socket`): what `systemctl enable` would do with the `[Install]` sections.
+    public var links: [(link: String, target: String)]
+    /// The units `spawnc.target` wants: those the links enable.
+    public var entryUnits: [String]
+
+    public var succeeded: Bool { !compilation.hasErrors && compilation.ir?.runtime != nil }
+  }
+
+  /// Compiles one recipe into generator units.
+  public static func generate(_ recipe: Recipe, stateDirectory: String, spawncPath: String) -> Output {
+    var options = CompileOptions(name: nil, stateDirectory: stateDirectory)
+    options.generator = GeneratorUnits(spawncPath: spawncPath)
+    let file = SourceFile(path: recipe.path, bytes: recipe.bytes)
+    let compilation = Driver.compile(file, recipePath: recipe.path, options: options)
+    var output = Output(recipe: recipe, compilation: compilation, files: [], links: [], entryUnits: [])
+    if let ir = compilation.ir, let runtime = ir.runtime, !compilation.hasErrors {
+      output.files = compilation.outputs
+      var entries: [(unit: String, wantedBy: String)] = []
+      if runtime.ports.isEmpty || runtime.ports.contains(where: { $0.activation == .none }) {
+        entries.append((ir.name + ".service", "multi-user.target"))
+      }
+      for file in compilation.outputs where file.name.hasSuffix(".socket") {
+        entries.append((file.name, "sockets.target"))
+      }
+      for entry in entries {
+        output.links.append((entry.wantedBy + ".wants/" + entry.unit, "../" + entry.unit))
+        output.entryUnits.append(entry.unit)
+      }
+    } else if compilation.hasErrors, Lowering.isValidName(recipe.name) {
+      let text = DiagnosticRenderer.gnu(compilation.diagnostics, in: file)
+      output.files = [failingService(name: recipe.name, recipe: recipe.path, diagnostics: text)]
+      output.links = [("multi-user.target.wants/" + recipe.name + ".service", "../" + recipe.name + ".service")]
+      output.entryUnits = [recipe.name + ".service"]
+    }
+    return output
+  }
+
+  /// The unit that stands in for a recipe with errors: starting it logs the diagnostics
+  /// (into the journal, under the unit's name) and fails, so that `systemctl status NAME`
+  /// says why there is no container instead of "Unit NAME.service not found".
+  static func failingService(name: String, recipe: String, diagnostics: String) -> GeneratedFile {
+    var writer = UnitFileWriter()
+    writer.comment("\(name).service: stands in for container \(name), whose recipe has errors.")
+    writer.comment("Generated by spawnc-generator \(spawncVersion) from \(recipe).")
+    writer.comment("Fix the recipe (`spawnc check \(recipe)`) and run `systemctl daemon-reload`.")
+    writer.section("Unit")
+    writer.string("Description", "Container \(name) (its recipe has errors)")
+    writer.path("SourcePath", recipe)
+    writer.section("Service")
+    writer.keyword("Type", "oneshot")
+    writer.keyword("SyslogIdentifier", "spawnc-generator")
+    let lines = diagnostics.split(separator: "\n").map(String.init) + [
+      "\(recipe): the recipe has errors, so container \(name) was not generated; fix it and run `systemctl daemon-reload`"
+    ]
+    writer.command("ExecStart", ["/bin/sh", "-c", "printf '%s\\n' \"$@\" >&2; exit 1", "spawnc-generator"] + lines)
+    return GeneratedFile(name: name + ".service", contents: writer.text)
+  }
+
+  /// The units that start new recipes' units after a reload (no generator can start units):
+  /// `spawnc.target` wants every entry unit (`entryUnits`, one `Wants=` line each); `spawnc-apply.path` (wanted by `paths.target`)
+  /// waits for the marker file this run writes, which exists again after every reload, and
+  /// starts `spawnc-apply.service`, which removes the marker and starts `spawnc.target`.
+  public static func applyUnits(
+    outputDirectory: String, entryUnits: [String], systemctl: String = "/usr/bin/systemctl"
+  ) -> (
+    files: [GeneratedFile], links: [(link: String, target: String)]
+  ) {
+    let header = "Generated by spawnc-generator \(spawncVersion)."
+    var targetWriter = UnitFileWriter()
+    targetWriter.comment("\(target): every container generated from a spawnc recipe.")
+    targetWriter.comment(header)
+    targetWriter.section("Unit")
+    targetWriter.string("Description", "Containers from spawnc recipes")
+    for unit in entryUnits { targetWriter.units("Wants", [unit]) }
+
+    let marker = outputDirectory + "/" + applyMarker
+    var pathWriter = UnitFileWriter()
+    pathWriter.comment("\(applyPath): starts \(applyService) when the generator has run (boot, daemon-reload).")
+    pathWriter.comment(header)
+    pathWriter.section("Unit")
+    pathWriter.string("Description", "Start the containers of new spawnc recipes")
+    pathWriter.section("Path")
+    pathWriter.path("PathExists", marker)
+    pathWriter.units("Unit", [applyService])
+
+    var serviceWriter = UnitFileWriter()
+    serviceWriter.comment("\(applyService): starts \(target), so that units of new recipes run without a reboot.")
+    serviceWriter.comment(header)
+    serviceWriter.section("Unit")
+    serviceWriter.string("Description", "Start the containers of new spawnc recipes")
+    serviceWriter.section("Service")
+    serviceWriter.keyword("Type", "oneshot")
+    serviceWriter.command("ExecStart", ["/bin/rm", "-f", marker])
+    serviceWriter.command("ExecStart", [systemctl, "start", "--no-block", target])
+    return (
+      [
+        GeneratedFile(name: target, contents: targetWriter.text),
+        GeneratedFile(name: applyPath, contents: pathWriter.text),
+        GeneratedFile(name: applyService, contents: serviceWriter.text),
+        GeneratedFile(name: applyMarker, contents: ""),
+      ],
+      [("paths.target.wants/" + applyPath, "../" + applyPath)]
+    )
+  }
+
+  /// Writes files and links into the output directory: each file atomically (an unnamed file
+  /// linked into place, or a temporary name and a rename; not flushed to disk, since generator
+  /// output is made anew at every boot), each link atomically too. `madeDirectories` remembers the `.wants` directories made.
+  public static func write(
+    files: [GeneratedFile], links: [(link: String, target: String)], into directory: DirectoryHandle,
+    madeDirectories: inout Set<String>
+  ) throws(FileSystemError) {
+    for file in files {
+      try directory.writeFile(file.name, Array(file.contents.utf8))
+    }
+    for link in links {
+      if let slash = link.link.firstIndex(of: "/") {
+        let parent = String(link.link[..<slash])
+        if !madeDirectories.contains(parent) {
+          try directory.makeDirectory(parent)
+          madeDirectories.insert(parent)
+        }
+      }
+      try directory.symbolicLink(link.link, to: link.target)
+    }
+  }
+}

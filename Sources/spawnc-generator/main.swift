@@ -1,0 +1,244 @@
+// spawnc-generator: the systemd generator of spawnc (systemd.generator(7)). At boot and at
+// every `systemctl daemon-reload`, systemd runs it with its output directories; it compiles every
+// recipe of /etc/spawnc, /run/spawnc and /usr/share/spawnc (or $SPAWNC_RECIPE_DIRS) into units
+// there. A recipe with errors is skipped, its diagnostics written to standard error and
+// /dev/kmsg; every other recipe still gets its units. See docs/generator.md.
+//
+// Usage: spawnc-generator [--no-kmsg] [--dry-run] NORMAL-DIR [EARLY-DIR LATE-DIR]
+//
+// It links what `spawnc` links minus the command-line parser, and no Foundation: it runs on
+// every boot and reload, which wait for it.
+import SpawnBasics
+import SpawnDriver
+import SpawnHost
+import SpawnIR
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Messages to standard error and, unless disabled, to the kernel log (where systemd's own
+/// generators log: the journal reads it, and it works before journald runs).
+struct Log {
+  var kmsg: Int32 = -1
+  let prefix = "spawnc-generator[\(getpid())]: "
+
+  init(useKmsg: Bool) {
+    // Never created: in a container /dev/kmsg may be missing, and a file there helps no one.
+    if useKmsg { kmsg = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC) }
+  }
+
+  /// One message per line; `level` is the syslog priority (3 error, 4 warning, 6 info).
+  func emit(_ text: String, level: Int) {
+    for line in text.split(separator: "\n") {
+      write(2, prefix + line + "\n")
+      if kmsg >= 0 { write(kmsg, "<\(level)>" + prefix + line) }
+    }
+  }
+
+  func write(_ descriptor: Int32, _ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+      let count = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 { return }
+      offset += count
+    }
+  }
+}
+
+func usage(_ message: String) -> Never {
+  Log(useKmsg: false).emit(
+    message + "\nusage: spawnc-generator [--no-kmsg] [--dry-run] NORMAL-DIR [EARLY-DIR LATE-DIR]", level: 3)
+  exit(2)
+}
+
+var useKmsg = true
+var dryRun = false
+var directories: [String] = []
+for argument in CommandLine.arguments.dropFirst() {
+  switch argument {
+  case "--no-kmsg": useKmsg = false
+  case "--dry-run": dryRun = true
+  case "--version":
+    print("spawnc-generator \(spawncVersion)")
+    exit(0)
+  case "-h", "--help":
+    print("usage: spawnc-generator [--no-kmsg] [--dry-run] NORMAL-DIR [EARLY-DIR LATE-DIR]")
+    exit(0)
+  default:
+    if argument.hasPrefix("-") { usage("unknown option \(argument)") }
+    directories.append(argument)
+  }
+}
+if dryRun { useKmsg = false }
+if !dryRun && directories.isEmpty { usage("give the output directory") }
+if directories.count > 3 { usage("too many arguments") }
+// Only a system generator: user managers have no business with containers.
+if FileSystem.environment("SYSTEMD_SCOPE") == "user" { exit(0) }
+
+// Units are 0644 whatever umask systemd ran us with.
+umask(0o022)
+let log = Log(useKmsg: useKmsg)
+let timing = FileSystem.environment("SPAWNC_GENERATOR_TIMING") != nil
+func now() -> Double {
+  var time = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &time)
+  return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+let started = now()
+func mark(_ what: String) { if timing { log.write(2, "\(what): \(Int((now() - started) * 1e6)) us\n") } }
+let output = directories.first.map(FileSystem.absolute) ?? ""
+let stateDirectory = Driver.stateDirectory(flag: nil)
+let spawnc = Command.siblingExecutable("spawnc") ?? "/usr/bin/spawnc"
+let (recipes, unreadable) = Generator.discover(Generator.recipeDirectories(FileSystem.environment("SPAWNC_RECIPE_DIRS")))
+
+mark("discovered")
+var failures = 0
+for entry in unreadable {
+  failures += 1
+  log.emit("\(entry.path): error: cannot read the recipe: \(entry.reason)", level: 3)
+}
+var outputOK = true
+var outputDirectory: DirectoryHandle?
+if !dryRun {
+  do throws(FileSystemError) {
+    try FileSystem.makeDirectories(output)
+    outputDirectory = try DirectoryHandle(output)
+  } catch {
+    log.emit("error: \(error)", level: 3)
+    outputOK = false
+  }
+}
+
+/// What every recipe's work needs to know.
+struct Settings: Sendable {
+  let dryRun: Bool
+  let output: DirectoryHandle?
+  let stateDirectory: String
+  let spawnc: String
+}
+
+/// What became of one recipe, for the report after all are done (in name order, whichever
+/// thread did the work).
+struct Report {
+  var messages: [(text: String, level: Int)] = []
+  var failed = false
+  var entryUnits: [String] = []
+  var dryRunText = ""
+}
+
+/// Compiles one recipe and writes its units (each recipe's files are its own, so recipes can
+/// be done in parallel).
+func process(_ recipe: Generator.Recipe, _ settings: Settings, madeDirectories: inout Set<String>) -> Report {
+  var report = Report()
+  let result = Generator.generate(recipe, stateDirectory: settings.stateDirectory, spawncPath: settings.spawnc)
+  if !result.compilation.diagnostics.isEmpty {
+    let rendered = DiagnosticRenderer.gnu(result.compilation.diagnostics, in: result.compilation.file)
+    report.messages.append((rendered, result.compilation.hasErrors ? 3 : 4))
+  }
+  if result.compilation.hasErrors {
+    report.failed = true
+    report.messages.append(("\(recipe.path): error: skipped: the recipe has errors; container \(recipe.name) gets no units", 3))
+  }
+  if settings.dryRun {
+    for file in result.files { report.dryRunText += "---\(file.name)---\n" + file.contents }
+    for link in result.links { report.dryRunText += "---\(link.link) -> \(link.target)---\n" }
+    return report
+  }
+  guard let output = settings.output else { return report }
+  do throws(FileSystemError) {
+    try Generator.write(files: result.files, links: result.links, into: output, madeDirectories: &madeDirectories)
+    report.entryUnits = result.entryUnits
+  } catch {
+    report.failed = true
+    report.messages.append(("\(recipe.path): error: \(error)", 3))
+  }
+  return report
+}
+
+/// The recipes split over the processors (two threads on the usual small machine), each thread
+/// taking every n-th recipe and filling in its reports.
+final class Batch: @unchecked Sendable {
+  let recipes: [Generator.Recipe]
+  let settings: Settings
+  let threads: Int
+  var reports: [Report]
+
+  init(_ recipes: [Generator.Recipe], settings: Settings, threads: Int) {
+    self.recipes = recipes
+    self.settings = settings
+    self.threads = threads
+    reports = Array(repeating: Report(), count: recipes.count)
+  }
+
+  func run(part: Int) {
+    var madeDirectories: Set<String> = []
+    reports.withUnsafeMutableBufferPointer { slots in
+      var index = part
+      while index < recipes.count {
+        slots[index] = process(recipes[index], settings, madeDirectories: &madeDirectories)
+        index += threads
+      }
+    }
+  }
+}
+
+let processors = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+let settings = Settings(dryRun: dryRun, output: outputDirectory, stateDirectory: stateDirectory, spawnc: spawnc)
+// SPAWNC_GENERATOR_THREADS overrides the count (for measuring).
+let threads = FileSystem.environment("SPAWNC_GENERATOR_THREADS").flatMap { Int($0) } ?? (recipes.count >= 64 ? min(processors, 4) : 1)
+let batch = Batch(outputOK ? recipes : [], settings: settings, threads: max(1, threads))
+var workers: [pthread_t] = []
+for part in 1..<batch.threads {
+  let context = Unmanaged.passRetained(Box(batch: batch, part: part)).toOpaque()
+  var thread = pthread_t()
+  if pthread_create(&thread, nil, workerEntry, context) == 0 {
+    workers.append(thread)
+  } else {
+    Unmanaged<Box>.fromOpaque(context).release()
+    batch.run(part: part)
+  }
+}
+/// A worker thread's start (a plain function: a closure here would be isolated to the main actor).
+func workerEntry(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+  let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+  box.batch.run(part: box.part)
+  return nil
+}
+
+final class Box: @unchecked Sendable {
+  let batch: Batch
+  let part: Int
+  init(batch: Batch, part: Int) {
+    self.batch = batch
+    self.part = part
+  }
+}
+batch.run(part: 0)
+mark("main thread done")
+for thread in workers { pthread_join(thread, nil) }
+mark("all done")
+
+var entryUnits: [String] = []
+for report in batch.reports {
+  for message in report.messages { log.emit(message.text, level: message.level) }
+  if report.failed { failures += 1 }
+  entryUnits += report.entryUnits
+  if dryRun { print(report.dryRunText, terminator: "") }
+}
+// Always, even without recipes: `spawnc install --generator` starts spawnc-apply.path.
+if !dryRun, let outputDirectory {
+  let apply = Generator.applyUnits(outputDirectory: output, entryUnits: entryUnits)
+  var madeDirectories: Set<String> = []
+  do throws(FileSystemError) {
+    try Generator.write(files: apply.files, links: apply.links, into: outputDirectory, madeDirectories: &madeDirectories)
+  } catch {
+    log.emit("error: \(error)", level: 3)
+  }
+}
+mark("finished")
+// systemd ignores a generator's exit status; exit 0 so that tools that do not (and the good
+// units) are not affected by one bad recipe. A dry run reports errors in its status.
+exit(dryRun && failures > 0 ? 1 : 0)

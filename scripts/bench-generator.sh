@@ -1,0 +1,107 @@
+#!/bin/sh
+# Benchmarks spawnc-generator beside Podman Quadlet's generator (5.x, from Debian 13's podman
+# package, fetched by ../shared/bench/quadlet-peer.sh) on 1, 100 and 1,000 equivalent inputs:
+# the same image (pinned by digest), command, environment, volume and port, written to a tmpfs
+# (where systemd's generator directories live) and to a disk directory. Each generator runs as
+# a plain process, as systemd runs it, with its search path from SPAWNC_RECIPE_DIRS /
+# QUADLET_UNIT_DIRS; hyperfine takes the median of several runs, the output directory removed
+# before each. spawnc-generator is the release build linked as a static executable, as
+# scripts/bench.sh builds spawnc. Prints a table; asserts nothing.
+# Usage: scripts/bench-generator.sh [N...]   (default: 1 100 1000)
+set -eu
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build -c release --product spawnc-generator --scratch-path .build-static -Xswiftc -static-executable >/dev/null 2>&1
+generator=$(pwd)/.build-static/release/spawnc-generator
+quadlet=$(../shared/bench/quadlet-peer.sh 2>/dev/null)
+quadlet_version=$("$quadlet" -version 2>&1 | tail -n 1)
+sizes=${*:-1 100 1000}
+
+work=$(mktemp -d /var/tmp/spawnc-bench-generator.XXXXXX)
+tmpfs=$work/tmpfs
+mkdir -p "$tmpfs"
+cleanup() {
+  if mountpoint -q "$tmpfs"; then umount "$tmpfs"; fi
+  rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# A tmpfs of our own as root (as /run is); else /dev/shm.
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=512m,mode=0755 spawnc-bench "$tmpfs" 2>/dev/null; then
+  :
+else
+  tmpfs=$(mktemp -d /dev/shm/spawnc-bench-generator.XXXXXX)
+fi
+disk=$work/disk
+mkdir -p "$disk"
+
+digest=sha256:$(printf '%064d' 0 | tr 0 d)
+# N recipes for each tool: spawnc's DIR/NAME/Spawnfile and Quadlet's NAME.container, with the
+# same image, command, environment, volume and port, and each enabled at boot ([Install] for
+# Quadlet; spawnc's generator makes the same links itself).
+for n in $sizes; do
+  mkdir -p "$work/spawnc-$n" "$work/quadlet-$n"
+  i=0
+  while [ "$i" -lt "$n" ]; do
+    port=$((10000 + i))
+    mkdir -p "$work/spawnc-$n/app$i"
+    cat >"$work/spawnc-$n/app$i/Spawnfile" <<EOF
+FROM app@$digest
+ENV GREETING="hello $i" MODE=production
+VOLUME /srv/data
+EXPOSE --activation=socket $port
+CMD ["/app", "--serve"]
+EOF
+    cat >"$work/quadlet-$n/app$i.container" <<EOF
+[Unit]
+Description=app$i
+
+[Container]
+Image=localhost/app@$digest
+Exec=/app --serve
+Environment=GREETING="hello $i" MODE=production
+Volume=/var/lib/spawnc/volumes/app$i/srv-data:/srv/data
+PublishPort=$port:$port
+
+[Install]
+WantedBy=multi-user.target
+EOF
+    i=$((i + 1))
+  done
+done
+
+# median LABEL RUNS OUT ENV=VALUE COMMAND...: the median wall time in ms of COMMAND with OUT
+# removed before each run.
+median() {
+  label=$1
+  runs=$2
+  out=$3
+  setting=$4
+  shift 4
+  env "$setting" hyperfine -N --warmup 2 --runs "$runs" --prepare "rm -rf $out" \
+    --export-json "$work/$label.json" "$*" >/dev/null 2>&1
+  python3 -c 'import json, sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$work/$label.json"
+}
+
+echo "spawnc-generator vs Quadlet ($quadlet_version), median wall time, $(nproc) cores ($(date -u +%Y-%m-%d))"
+echo
+echo "| inputs | output | spawnc-generator | Quadlet $quadlet_version | spawnc / Quadlet |"
+echo "|---|---|---|---|---|"
+for n in $sizes; do
+  runs=20
+  [ "$n" -ge 1000 ] && runs=10
+  for place in tmpfs disk; do
+    if [ "$place" = tmpfs ]; then base=$tmpfs; else base=$disk; fi
+    ours=$(median "spawnc-$n-$place" "$runs" "$base/spawnc-out" "SPAWNC_RECIPE_DIRS=$work/spawnc-$n" \
+      "$generator" --no-kmsg "$base/spawnc-out")
+    theirs=$(median "quadlet-$n-$place" "$runs" "$base/quadlet-out" "QUADLET_UNIT_DIRS=$work/quadlet-$n" \
+      "$quadlet" -no-kmsg-log "$base/quadlet-out")
+    ratio=$(python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$ours" "$theirs")
+    echo "| $n | $place | $ours ms | $theirs ms | $ratio× |"
+  done
+done
+# What each wrote for the largest N (the last disk runs), for the record.
+echo
+echo "files and links written for $n inputs: spawnc-generator $(find "$disk/spawnc-out" ! -type d | wc -l)," \
+  "Quadlet $(find "$disk/quadlet-out" ! -type d | wc -l)"
+if [ "$tmpfs" != "$work/tmpfs" ]; then rm -rf "$tmpfs"; fi
