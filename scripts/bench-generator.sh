@@ -44,14 +44,15 @@ for n in $sizes; do
   i=0
   while [ "$i" -lt "$n" ]; do
     port=$((10000 + i))
-    mkdir -p "$work/spawnc-$n/app$i"
+    mkdir -p "$work/spawnc-$n/app$i" "$work/socket-$n/app$i"
     cat >"$work/spawnc-$n/app$i/Spawnfile" <<EOF
 FROM app@$digest
 ENV GREETING="hello $i" MODE=production
 VOLUME /srv/data
-EXPOSE --activation=socket $port
+EXPOSE $port
 CMD ["/app", "--serve"]
 EOF
+    sed "s/^EXPOSE /EXPOSE --activation=socket /" "$work/spawnc-$n/app$i/Spawnfile" >"$work/socket-$n/app$i/Spawnfile"
     cat >"$work/quadlet-$n/app$i.container" <<EOF
 [Unit]
 Description=app$i
@@ -78,15 +79,15 @@ median() {
   out=$3
   setting=$4
   shift 4
-  env "$setting" hyperfine -N --warmup 2 --runs "$runs" --prepare "rm -rf $out" \
+  env "$setting" hyperfine -N --warmup 2 --runs "$runs" --prepare "sh -c 'rm -rf $out && sync'" \
     --export-json "$work/$label.json" "$*" >/dev/null 2>&1
   python3 -c 'import json, sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$work/$label.json"
 }
 
 echo "spawnc-generator vs Quadlet ($quadlet_version), median wall time, $(nproc) cores ($(date -u +%Y-%m-%d))"
 echo
-echo "| inputs | output | spawnc-generator | Quadlet $quadlet_version | spawnc / Quadlet |"
-echo "|---|---|---|---|---|"
+echo "| inputs | output | spawnc-generator | Quadlet $quadlet_version | spawnc / Quadlet | spawnc-generator, socket-activated |"
+echo "|---|---|---|---|---|---|"
 for n in $sizes; do
   runs=20
   [ "$n" -ge 1000 ] && runs=10
@@ -96,8 +97,10 @@ for n in $sizes; do
       "$generator" --no-kmsg "$base/spawnc-out")
     theirs=$(median "quadlet-$n-$place" "$runs" "$base/quadlet-out" "QUADLET_UNIT_DIRS=$work/quadlet-$n" \
       "$quadlet" -no-kmsg-log "$base/quadlet-out")
+    socket=$(median "socket-$n-$place" "$runs" "$base/socket-out" "SPAWNC_RECIPE_DIRS=$work/socket-$n" \
+      "$generator" --no-kmsg "$base/socket-out")
     ratio=$(python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$ours" "$theirs")
-    echo "| $n | $place | $ours ms | $theirs ms | $ratio× |"
+    echo "| $n | $place | $ours ms | $theirs ms | $ratio× | $socket ms |"
   done
 done
 # What each wrote for the largest N (the last disk runs), for the record.

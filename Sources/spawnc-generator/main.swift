@@ -144,12 +144,11 @@ func process(_ recipe: Generator.Recipe, _ settings: Settings, madeDirectories: 
   }
   if settings.dryRun {
     for file in result.files { report.dryRunText += "---\(file.name)---\n" + file.contents }
-    for link in result.links { report.dryRunText += "---\(link.link) -> \(link.target)---\n" }
     return report
   }
   guard let output = settings.output else { return report }
   do throws(FileSystemError) {
-    try Generator.write(files: result.files, links: result.links, into: output, madeDirectories: &madeDirectories)
+    try Generator.write(files: result.files, links: [], into: output, madeDirectories: &madeDirectories)
     report.entryUnits = result.entryUnits
   } catch {
     report.failed = true
@@ -228,9 +227,9 @@ for report in batch.reports {
   entryUnits += report.entryUnits
   if dryRun { print(report.dryRunText, terminator: "") }
 }
-// Always, even without recipes: `spawnc install --generator` starts spawnc-apply.path.
+// Always, even without recipes: the marker tells spawnc-apply.path that the generator ran.
 if !dryRun, let outputDirectory {
-  let apply = Generator.applyUnits(outputDirectory: output, entryUnits: entryUnits)
+  let apply = Generator.runUnits(entryUnits: entryUnits)
   var madeDirectories: Set<String> = []
   do throws(FileSystemError) {
     try Generator.write(files: apply.files, links: apply.links, into: outputDirectory, madeDirectories: &madeDirectories)

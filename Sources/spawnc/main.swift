@@ -638,6 +638,22 @@ enum GeneratorInstall {
       } else {
         Output.standard("\(link) is already installed\n")
       }
+      // The two units that start new recipes' units after a reload, enabled as
+      // `systemctl enable spawnc-apply.path` would (WantedBy=paths.target).
+      try FileSystem.makeDirectories(installRoot.unitDirectory)
+      let units = Generator.applyUnits().filter {
+        (try? FileSystem.read(installRoot.unitDirectory + "/" + $0.name)) != Array($0.contents.utf8)
+      }
+      try FileSystem.writeAtomically(units.map { ($0.name, Array($0.contents.utf8), UInt32(0o644)) }, into: installRoot.unitDirectory)
+      for unit in units { Output.standard("wrote \(installRoot.unitDirectory)/\(unit.name)\n") }
+      let wants = installRoot.unitDirectory + "/paths.target.wants"
+      let enabled = wants + "/" + Generator.applyPath
+      let unitPath = installRoot.unitDirectory + "/" + Generator.applyPath
+      if FileSystem.readLink(enabled) != unitPath {
+        try FileSystem.makeDirectories(wants)
+        try FileSystem.symbolicLink(enabled, pointingTo: unitPath)
+        Output.standard("Created symlink \(enabled) → \(unitPath).\n")
+      }
     } catch {
       throw OperationFailure(error.description)
     }
@@ -653,8 +669,15 @@ enum GeneratorInstall {
     guard FileSystem.isSymbolicLink(link) || FileSystem.exists(link) else {
       throw OperationFailure("\(name) is not installed in \(installRoot.prefix + directory)")
     }
-    FileSystem.remove(link)
-    Output.standard("removed \(link)\n")
+    if installRoot.isRunningSystem {
+      try ManagerOutput.show(try ServiceManagerClient.run(["stop", Generator.applyPath]))
+    }
+    let unitDirectory = installRoot.unitDirectory
+    for path in [link, unitDirectory + "/paths.target.wants/" + Generator.applyPath] + Generator.applyUnits().map({ unitDirectory + "/" + $0.name })
+    where FileSystem.isSymbolicLink(path) || FileSystem.exists(path) {
+      FileSystem.remove(path)
+      Output.standard("removed \(path)\n")
+    }
     // The generated units go with the next reload; running containers keep running until stopped.
     if installRoot.isRunningSystem { try ManagerOutput.show(try ServiceManagerClient.run(["reload"])) }
   }
