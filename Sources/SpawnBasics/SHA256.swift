@@ -1,10 +1,16 @@
 /// SHA-256 (FIPS 180-4), for digests the outputs record (the recipe's digest in image
 /// provenance). Small and dependency-free; not constant-time, and not meant for secrets.
 public struct SHA256 {
-  private var state: [UInt32] = [
-    0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
-  ]
-  private var buffer: [UInt8] = []
+  private var h0: UInt32 = 0x6a09_e667
+  private var h1: UInt32 = 0xbb67_ae85
+  private var h2: UInt32 = 0x3c6e_f372
+  private var h3: UInt32 = 0xa54f_f53a
+  private var h4: UInt32 = 0x510e_527f
+  private var h5: UInt32 = 0x9b05_688c
+  private var h6: UInt32 = 0x1f83_d9ab
+  private var h7: UInt32 = 0x5be0_cd19
+  /// Bytes waiting for a whole 64-byte block.
+  private var pending: [UInt8] = []
   private var length: UInt64 = 0
 
   private static let k: [UInt32] = [
@@ -28,67 +34,79 @@ public struct SHA256 {
   }
 
   public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-    for byte in bytes {
-      buffer.append(byte)
-      length &+= 1
-      if buffer.count == 64 {
-        compress(buffer)
-        buffer.removeAll(keepingCapacity: true)
-      }
+    let done: Void? = bytes.withContiguousStorageIfAvailable { absorb(UnsafeRawBufferPointer($0)) }
+    if done == nil {
+      let copy = Array(bytes)
+      copy.withUnsafeBytes { absorb($0) }
     }
+  }
+
+  /// Takes bytes: whole blocks straight from the input, the rest into `pending`.
+  private mutating func absorb(_ input: UnsafeRawBufferPointer) {
+    length &+= UInt64(input.count)
+    guard let base = input.baseAddress else { return }
+    var offset = 0
+    if !pending.isEmpty {
+      offset = min(64 - pending.count, input.count)
+      pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[0..<offset]))
+      guard pending.count == 64 else { return }
+      pending.withUnsafeBytes { compress($0.baseAddress!) }
+      pending.removeAll(keepingCapacity: true)
+    }
+    while input.count - offset >= 64 {
+      compress(base + offset)
+      offset += 64
+    }
+    if offset < input.count { pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[offset...])) }
   }
 
   public mutating func finalizeHex() -> String {
     let bitLength = length &* 8
     var padding: [UInt8] = [0x80]
-    while (buffer.count + padding.count) % 64 != 56 { padding.append(0) }
+    while (pending.count + padding.count) % 64 != 56 { padding.append(0) }
     for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8((bitLength >> UInt64(shift)) & 0xFF)) }
-    for byte in padding {
-      buffer.append(byte)
-      if buffer.count == 64 {
-        compress(buffer)
-        buffer.removeAll(keepingCapacity: true)
-      }
-    }
+    padding.withUnsafeBytes { absorb($0) }
     let digits: [UInt8] = Array("0123456789abcdef".utf8)
     var out: [UInt8] = []
     out.reserveCapacity(64)
-    for word in state {
+    for word in [h0, h1, h2, h3, h4, h5, h6, h7] {
       for shift in stride(from: 28, through: 0, by: -4) { out.append(digits[Int((word >> UInt32(shift)) & 0xF)]) }
     }
     return String(decoding: out, as: UTF8.self)
   }
 
-  private mutating func compress(_ block: [UInt8]) {
-    var w = [UInt32](repeating: 0, count: 64)
-    for index in 0..<16 {
-      w[index] =
-        UInt32(block[index * 4]) << 24 | UInt32(block[index * 4 + 1]) << 16 | UInt32(block[index * 4 + 2]) << 8
-        | UInt32(block[index * 4 + 3])
+  /// One 64-byte block (FIPS 180-4 §6.2.2), the message schedule on the stack.
+  private mutating func compress(_ block: UnsafeRawPointer) {
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+      for index in 0..<16 {
+        w[index] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+      }
+      for index in 16..<64 {
+        let s0 = w[index - 15].rotatedRight(7) ^ w[index - 15].rotatedRight(18) ^ (w[index - 15] >> 3)
+        let s1 = w[index - 2].rotatedRight(17) ^ w[index - 2].rotatedRight(19) ^ (w[index - 2] >> 10)
+        w[index] = w[index - 16] &+ s0 &+ w[index - 7] &+ s1
+      }
+      var (a, b, c, d, e, f, g, h) = (h0, h1, h2, h3, h4, h5, h6, h7)
+      Self.k.withUnsafeBufferPointer { k in
+        for index in 0..<64 {
+          let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
+          let choose = (e & f) ^ (~e & g)
+          let temp1 = h &+ s1 &+ choose &+ k[index] &+ w[index]
+          let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
+          let majority = (a & b) ^ (a & c) ^ (b & c)
+          let temp2 = s0 &+ majority
+          (h, g, f, e, d, c, b, a) = (g, f, e, d &+ temp1, c, b, a, temp1 &+ temp2)
+        }
+      }
+      h0 &+= a
+      h1 &+= b
+      h2 &+= c
+      h3 &+= d
+      h4 &+= e
+      h5 &+= f
+      h6 &+= g
+      h7 &+= h
     }
-    for index in 16..<64 {
-      let s0 = w[index - 15].rotatedRight(7) ^ w[index - 15].rotatedRight(18) ^ (w[index - 15] >> 3)
-      let s1 = w[index - 2].rotatedRight(17) ^ w[index - 2].rotatedRight(19) ^ (w[index - 2] >> 10)
-      w[index] = w[index - 16] &+ s0 &+ w[index - 7] &+ s1
-    }
-    var (a, b, c, d, e, f, g, h) = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
-    for index in 0..<64 {
-      let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
-      let choose = (e & f) ^ (~e & g)
-      let temp1 = h &+ s1 &+ choose &+ Self.k[index] &+ w[index]
-      let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
-      let majority = (a & b) ^ (a & c) ^ (b & c)
-      let temp2 = s0 &+ majority
-      (h, g, f, e, d, c, b, a) = (g, f, e, d &+ temp1, c, b, a, temp1 &+ temp2)
-    }
-    state[0] &+= a
-    state[1] &+= b
-    state[2] &+= c
-    state[3] &+= d
-    state[4] &+= e
-    state[5] &+= f
-    state[6] &+= g
-    state[7] &+= h
   }
 }
 
