@@ -38,7 +38,9 @@ public enum Generator {
     public var name: String
     /// `DIR/NAME/Spawnfile`.
     public var path: String
-    public var bytes: [UInt8]
+    /// The recipe's text; nil when `discover` was told not to read it (the generator reads
+    /// recipes in its worker threads).
+    public var bytes: [UInt8]?
   }
 
   /// A directory entry that looked like a recipe but could not be read.
@@ -48,13 +50,20 @@ public enum Generator {
   }
 
   /// The recipes of the search path, by name, each from the first directory that has it.
-  public static func discover(_ directories: [String]) -> (recipes: [Recipe], unreadable: [Unreadable]) {
+  /// Without `reading`, only whether each `Spawnfile` exists is looked at.
+  public static func discover(_ directories: [String], reading: Bool = true) -> (recipes: [Recipe], unreadable: [Unreadable]) {
     var seen: Set<String> = []
     var recipes: [Recipe] = []
     var unreadable: [Unreadable] = []
     for directory in directories {
       for name in FileSystem.list(directory) where !name.hasPrefix(".") && !seen.contains(name) {
         let path = directory + "/" + name + "/Spawnfile"
+        if !reading {
+          guard FileSystem.exists(path) else { continue }
+          seen.insert(name)
+          recipes.append(Recipe(name: name, path: path, bytes: nil))
+          continue
+        }
         switch FileSystem.readIfPresent(path) {
         case .absent:
           continue
@@ -90,7 +99,7 @@ public enum Generator {
   public static func generate(_ recipe: Recipe, stateDirectory: String, spawncPath: String) -> Output {
     var options = CompileOptions(name: nil, stateDirectory: stateDirectory)
     options.generator = GeneratorUnits(spawncPath: spawncPath)
-    let file = SourceFile(path: recipe.path, bytes: recipe.bytes)
+    let file = SourceFile(path: recipe.path, bytes: recipe.bytes ?? [])
     let compilation = Driver.compile(file, recipePath: recipe.path, options: options)
     var output = Output(recipe: recipe, compilation: compilation, files: [], entryUnits: [])
     if let ir = compilation.ir, let runtime = ir.runtime, !compilation.hasErrors {

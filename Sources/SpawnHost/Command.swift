@@ -26,7 +26,10 @@ public enum Command {
   /// A helper program installed with spawnc: next to this executable (as built and as
   /// installed), else on `$PATH`.
   public static func siblingExecutable(_ name: String) -> String? {
-    if let executable = FileSystem.realPath("/proc/self/exe"), let slash = executable.lastIndex(of: "/") {
+    // The kernel's link is already canonical (realpath(3) would read every component again).
+    if let executable = FileSystem.readLink("/proc/self/exe") ?? FileSystem.realPath("/proc/self/exe"),
+      executable.hasPrefix("/"), let slash = executable.lastIndex(of: "/")
+    {
       let candidate = executable[..<slash] + "/" + name
       if FileSystem.exists(candidate) { return candidate }
     }

@@ -180,6 +180,7 @@ public enum FileSystem {
 
   /// `mkdir -p`.
   public static func makeDirectories(_ path: String) throws(FileSystemError) {
+    if isDirectory(path) { return }
     var prefix = path.hasPrefix("/") ? "" : "."
     for component in path.split(separator: "/") {
       prefix += "/" + component
@@ -287,6 +288,7 @@ public enum FileSystem {
 
   /// An absolute, lexically clean version of a path.
   public static func absolute(_ path: String) -> String {
+    if isNormalAbsolute(path) { return path }
     let joined = path.hasPrefix("/") ? path : currentDirectory() + "/" + path
     var parts: [Substring] = []
     for part in joined.split(separator: "/") {
@@ -298,6 +300,33 @@ public enum FileSystem {
       parts.append(part)
     }
     return "/" + parts.joined(separator: "/")
+  }
+
+  /// An absolute path that `absolute` would return unchanged: no empty, `.` or `..` component
+  /// and no trailing slash (the common case, answered without splitting).
+  static func isNormalAbsolute(_ path: String) -> Bool {
+    var previous: UInt8 = 0
+    var dots = 0  // dots since the last slash, or -1 once the component has anything else
+    var first = true
+    for byte in path.utf8 {
+      if first {
+        guard byte == 0x2F else { return false }
+        first = false
+        previous = byte
+        continue
+      }
+      if byte == 0x2F {
+        if previous == 0x2F || dots > 0 { return false }
+        dots = 0
+      } else if byte == 0x2E, dots >= 0 {
+        dots += 1
+      } else {
+        dots = -1
+      }
+      previous = byte
+    }
+    if first { return false }
+    return path == "/" || (previous != 0x2F && dots <= 0)
   }
 
   /// Whether standard error is a terminal (for coloured output).

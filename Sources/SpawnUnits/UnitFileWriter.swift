@@ -76,20 +76,33 @@ public struct UnitFileWriter {
   /// becomes `$$`, and any argument that is not a plain word is double-quoted.
   public mutating func command(_ key: String, _ argv: [String]) {
     precondition(!argv.isEmpty && argv[0].hasPrefix("/"), "the program must be an absolute path")
-    text += key + "=" + argv.map { Self.quoteWord($0) }.joined(separator: " ") + "\n"
+    text += key
+    text += "="
+    for (index, word) in argv.enumerated() {
+      if index > 0 { text += " " }
+      text += Self.quoteWord(word)
+    }
+    text += "\n"
   }
 
   // MARK: Escaping
 
   /// Characters that need no quoting in a command line or a path list.
   static func isPlainWord(_ word: String) -> Bool {
-    !word.isEmpty
-      && word.utf8.allSatisfy { byte in
-        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
-          || "/._-+=,:@".utf8.contains(byte)
+    guard !word.isEmpty, word != ";" else { return false }
+    for byte in word.utf8 {
+      switch byte {
+      case 0x61...0x7A, 0x41...0x5A, 0x30...0x39: continue
+      case UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "+"),
+        UInt8(ascii: "="), UInt8(ascii: ","), UInt8(ascii: ":"), UInt8(ascii: "@"):
+        continue
+      default: return false
       }
-      && word != ";"
+    }
+    return true
   }
+
+  private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
   /// One word of a command line (or, without `$` doubling, of a path list), quoted and escaped
   /// as described on `command`.
@@ -97,17 +110,31 @@ public struct UnitFileWriter {
     if isPlainWord(word) { return word }
     var bytes: [UInt8] = [0x22]
     bytes.reserveCapacity(word.utf8.count + 8)
-    let hex: [UInt8] = Array("0123456789abcdef".utf8)
     for byte in word.utf8 {
       switch byte {
-      case 0x5C: bytes += [0x5C, 0x5C]
-      case 0x22: bytes += [0x5C, 0x22]
-      case 0x25: bytes += [0x25, 0x25]
-      case 0x24 where escapeDollar: bytes += [0x24, 0x24]
-      case 0x0A: bytes += [0x5C, 0x6E]
-      case 0x09: bytes += [0x5C, 0x74]
-      case 0x0D: bytes += [0x5C, 0x72]
-      case 0..<0x20, 0x7F: bytes += [0x5C, 0x78, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+      case 0x5C, 0x22:
+        bytes.append(0x5C)
+        bytes.append(byte)
+      case 0x25:
+        bytes.append(0x25)
+        bytes.append(0x25)
+      case 0x24 where escapeDollar:
+        bytes.append(0x24)
+        bytes.append(0x24)
+      case 0x0A:
+        bytes.append(0x5C)
+        bytes.append(0x6E)
+      case 0x09:
+        bytes.append(0x5C)
+        bytes.append(0x74)
+      case 0x0D:
+        bytes.append(0x5C)
+        bytes.append(0x72)
+      case 0..<0x20, 0x7F:
+        bytes.append(0x5C)
+        bytes.append(0x78)
+        bytes.append(hexDigits[Int(byte >> 4)])
+        bytes.append(hexDigits[Int(byte & 0xF)])
       default: bytes.append(byte)
       }
     }

@@ -12,6 +12,7 @@ import SpawnBasics
 import SpawnDriver
 import SpawnHost
 import SpawnIR
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -92,7 +93,9 @@ func mark(_ what: String) { if timing { log.write(2, "\(what): \(Int((now() - st
 let output = directories.first.map(FileSystem.absolute) ?? ""
 let stateDirectory = Driver.stateDirectory(flag: nil)
 let spawnc = Command.siblingExecutable("spawnc") ?? "/usr/bin/spawnc"
-let (recipes, unreadable) = Generator.discover(Generator.recipeDirectories(FileSystem.environment("SPAWNC_RECIPE_DIRS")))
+// Only names here; each worker thread reads the recipes it compiles.
+let (recipes, unreadable) = Generator.discover(
+  Generator.recipeDirectories(FileSystem.environment("SPAWNC_RECIPE_DIRS")), reading: false)
 
 mark("discovered")
 var failures = 0
@@ -131,8 +134,18 @@ struct Report {
 
 /// Compiles one recipe and writes its units (each recipe's files are its own, so recipes can
 /// be done in parallel).
-func process(_ recipe: Generator.Recipe, _ settings: Settings, madeDirectories: inout Set<String>) -> Report {
+func process(_ found: Generator.Recipe, _ settings: Settings, madeDirectories: inout Set<String>) -> Report {
   var report = Report()
+  var recipe = found
+  if recipe.bytes == nil {
+    do throws(FileSystemError) {
+      recipe.bytes = try FileSystem.read(recipe.path)
+    } catch {
+      report.failed = true
+      report.messages.append(("\(recipe.path): error: cannot read the recipe: \(error.reason)", 3))
+      return report
+    }
+  }
   let result = Generator.generate(recipe, stateDirectory: settings.stateDirectory, spawncPath: settings.spawnc)
   if !result.compilation.diagnostics.isEmpty {
     let rendered = DiagnosticRenderer.gnu(result.compilation.diagnostics, in: result.compilation.file)
@@ -157,29 +170,31 @@ func process(_ recipe: Generator.Recipe, _ settings: Settings, madeDirectories: 
   return report
 }
 
-/// The recipes split over the processors (two threads on the usual small machine), each thread
-/// taking every n-th recipe and filling in its reports.
+/// The recipes shared out over the processors (two threads on the usual small machine): each
+/// thread takes the next recipe not yet taken (an atomic counter, so a slow recipe does not
+/// hold up its thread's share) and fills in that recipe's report slot.
 final class Batch: @unchecked Sendable {
   let recipes: [Generator.Recipe]
   let settings: Settings
   let threads: Int
-  var reports: [Report]
+  /// One slot per recipe, each written by exactly one thread; read after all are joined.
+  let reports: UnsafeMutableBufferPointer<Report>
+  let next = Atomic<Int>(0)
 
   init(_ recipes: [Generator.Recipe], settings: Settings, threads: Int) {
     self.recipes = recipes
     self.settings = settings
     self.threads = threads
-    reports = Array(repeating: Report(), count: recipes.count)
+    reports = .allocate(capacity: recipes.count)
+    reports.initialize(repeating: Report())
   }
 
-  func run(part: Int) {
+  func run() {
     var madeDirectories: Set<String> = []
-    reports.withUnsafeMutableBufferPointer { slots in
-      var index = part
-      while index < recipes.count {
-        slots[index] = process(recipes[index], settings, madeDirectories: &madeDirectories)
-        index += threads
-      }
+    while true {
+      let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+      guard index < recipes.count else { return }
+      reports[index] = process(recipes[index], settings, madeDirectories: &madeDirectories)
     }
   }
 }
@@ -187,35 +202,24 @@ final class Batch: @unchecked Sendable {
 let processors = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 let settings = Settings(dryRun: dryRun, output: outputDirectory, stateDirectory: stateDirectory, spawnc: spawnc)
 // SPAWNC_GENERATOR_THREADS overrides the count (for measuring).
-let threads = FileSystem.environment("SPAWNC_GENERATOR_THREADS").flatMap { Int($0) } ?? (recipes.count >= 64 ? min(processors, 4) : 1)
+let threads = FileSystem.environment("SPAWNC_GENERATOR_THREADS").flatMap { Int($0) } ?? (recipes.count >= 8 ? min(processors, 4) : 1)
 let batch = Batch(outputOK ? recipes : [], settings: settings, threads: max(1, threads))
 var workers: [pthread_t] = []
-for part in 1..<batch.threads {
-  let context = Unmanaged.passRetained(Box(batch: batch, part: part)).toOpaque()
+for _ in 1..<batch.threads {
+  let context = Unmanaged.passRetained(batch).toOpaque()
   var thread = pthread_t()
   if pthread_create(&thread, nil, workerEntry, context) == 0 {
     workers.append(thread)
   } else {
-    Unmanaged<Box>.fromOpaque(context).release()
-    batch.run(part: part)
+    Unmanaged<Batch>.fromOpaque(context).release()
   }
 }
 /// A worker thread's start (a plain function: a closure here would be isolated to the main actor).
 func workerEntry(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-  let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-  box.batch.run(part: box.part)
+  Unmanaged<Batch>.fromOpaque(context!).takeRetainedValue().run()
   return nil
 }
-
-final class Box: @unchecked Sendable {
-  let batch: Batch
-  let part: Int
-  init(batch: Batch, part: Int) {
-    self.batch = batch
-    self.part = part
-  }
-}
-batch.run(part: 0)
+batch.run()
 mark("main thread done")
 for thread in workers { pthread_join(thread, nil) }
 mark("all done")

@@ -1,6 +1,7 @@
 import Foundation
 import SpawnBasics
 import SpawnDriver
+import SpawnHost
 import SpawnIR
 import Testing
 
@@ -258,5 +259,19 @@ import Testing
       #expect(pieces.finalizeHex() == String(expected), "length \(length) in pieces")
     }
     #expect(SHA256.hex("abc".utf8) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+  }
+}
+
+/// `FileSystem.absolute` normalizes; its fast path for already-normal paths changes nothing.
+@Suite struct HostPaths {
+  @Test func absoluteNormalizes() {
+    let cases: [(String, String)] = [
+      ("/", "/"), ("/a/b", "/a/b"), ("/a/b/", "/a/b"), ("//a//b", "/a/b"), ("/a/./b", "/a/b"), ("/a/../b", "/b"),
+      ("/..", "/"), ("/a/.hidden/b.", "/a/.hidden/b."), ("/a/...", "/a/..."), ("/a/.", "/a"), ("/a/..", "/"),
+      ("/é/x y/%n", "/é/x y/%n"), ("/a/b/..c", "/a/b/..c"),
+    ]
+    for (input, expected) in cases {
+      #expect(FileSystem.absolute(input) == expected, "\(input)")
+    }
   }
 }
