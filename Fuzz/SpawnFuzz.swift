@@ -75,10 +75,10 @@ func runAllPhases(_ bytes: [UInt8]) {
   let reported = Suppression.apply(diagnostics, tree: tree, ignored: ["SP2001", "SP5003"])
   for diagnostic in diagnostics {
     let span = diagnostic.span
-    check(0 <= span.start && span.start <= span.end && span.end <= bytes.count, "span \(span) outside the file")
+    check(0 <= span.start && span.start <= span.end && span.end <= bytes.count, "\(diagnostic.code) span \(span) outside the file (\(bytes.count) bytes): \(diagnostic.message)")
     for note in diagnostic.notes {
       if let span = note.span {
-        check(0 <= span.start && span.start <= span.end && span.end <= bytes.count, "note span \(span) outside the file")
+        check(0 <= span.start && span.start <= span.end && span.end <= bytes.count, "\(diagnostic.code) note span \(span) outside the file (\(bytes.count) bytes)")
       }
     }
   }

@@ -90,6 +90,10 @@ echo "fuzz: $(find "$scratch/seeds" -type f | wc -l) seed files, $(find "$corpus
 # short enough that the run explores structure rather than size (huge inputs have their own
 # tests).
 echo "fuzz: fuzzing for $seconds s" >&2
+# Swift's own crash backtracer reads memory that AddressSanitizer guards and then reports itself
+# as a second, misleading error; libFuzzer prints a symbolicated stack trace anyway.
+SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
+export SWIFT_BACKTRACE
 {
   status=0
   "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
