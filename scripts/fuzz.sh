@@ -23,6 +23,12 @@ flags="-O -assert-config Debug -g -sanitize=fuzzer,address -parse-as-library"
 modules="SpawnBasics SpawnSyntax SpawnSema SpawnFormat SpawnIR SpawnLowering SpawnNspawn SpawnUnits SpawnBuildScript"
 
 build() {
+  # libFuzzer and the sanitizer runtimes come with the Swift toolchain (compiler-rt), not Debian.
+  toolchain=$(dirname "$(command -v swiftc)")/..
+  if ! ls "$toolchain"/lib/clang/*/lib/linux/libclang_rt.fuzzer-"$(uname -m)".a >/dev/null 2>&1; then
+    echo "fuzz: this Swift toolchain has no libFuzzer runtime (lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a)" >&2
+    exit 2
+  fi
   mkdir -p "$out/modules"
   # A different compiler or different flags rebuild everything.
   stamp="$(swiftc --version 2>&1) $flags"
@@ -103,6 +109,8 @@ export SWIFT_BACKTRACE
 status=$(cat "$scratch/status")
 
 executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$scratch/log" | tail -n 1)
+# With -fork=N there are no final stats: take the parent's last count (`#N: cov: ...`).
+if [ -z "$executions" ]; then executions=$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' "$scratch/log" | tail -n 1); fi
 elapsed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$scratch/log" | tail -n 1)
 if [ -n "$executions" ]; then
   rate=
