@@ -108,14 +108,17 @@ export SWIFT_BACKTRACE
 } | tee "$scratch/log"
 status=$(cat "$scratch/status")
 
+elapsed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$scratch/log" | tail -n 1)
 executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$scratch/log" | tail -n 1)
 # With -fork=N there are no final stats: take the parent's last count (`#N: cov: ...`).
-if [ -z "$executions" ]; then executions=$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' "$scratch/log" | tail -n 1); fi
-elapsed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$scratch/log" | tail -n 1)
+if [ -z "$executions" ]; then
+  executions=$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' "$scratch/log" | tail -n 1)
+  elapsed=$(sed -n 's/^INFO: exiting: .* time: \([0-9]*\)s$/\1/p' "$scratch/log" | tail -n 1)
+fi
 if [ -n "$executions" ]; then
   rate=
   if [ -n "$elapsed" ] && [ "$elapsed" -gt 0 ]; then rate=" ($((executions / elapsed)) per second)"; fi
-  echo "fuzz: $executions executions in ${elapsed:-$seconds} s$rate; corpus: $(find "$corpus" -type f | wc -l) inputs"
+  echo "fuzz: $executions executions${elapsed:+ in $elapsed s}$rate; corpus: $(find "$corpus" -type f | wc -l) inputs"
 fi
 
 if [ "$status" != 0 ] || grep -q 'ERROR: \(AddressSanitizer\|LeakSanitizer\|libFuzzer\)' "$scratch/log"; then
