@@ -11,7 +11,9 @@
 # and prints the number of executions reached. Exits non-zero on any crash, property failure,
 # timeout, out-of-memory or sanitizer report; the input that caused it is kept in
 # .build/fuzz/artifacts/ (or $SPAWNC_FUZZ_ARTIFACTS) and the command that replays it is printed.
-# New inputs found are kept in .build/fuzz/corpus (or $SPAWNC_FUZZ_CORPUS) for the next run.
+# SPAWNC_FUZZ_CORPUS=DIR keeps the inputs found in DIR and starts the next run from them
+# (otherwise every run starts from the seeds, so that its time stays bounded: libFuzzer first
+# runs every input it is given, however long that takes).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -69,11 +71,11 @@ seconds=${1:-180}
 if [ $# -gt 0 ]; then shift; fi
 build
 
-corpus=${SPAWNC_FUZZ_CORPUS:-$out/corpus}
-artifacts=${SPAWNC_FUZZ_ARTIFACTS:-$out/artifacts}
-mkdir -p "$corpus" "$artifacts"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT INT TERM
+corpus=${SPAWNC_FUZZ_CORPUS:-$scratch/corpus}
+artifacts=${SPAWNC_FUZZ_ARTIFACTS:-$out/artifacts}
+mkdir -p "$corpus" "$artifacts"
 
 # Seeds: every recipe the project and the shared corpus hold (copies, named by path).
 mkdir "$scratch/seeds"
@@ -91,11 +93,12 @@ shared=../shared/corpus
 done
 echo "fuzz: $(find "$scratch/seeds" -type f | wc -l) seed files, $(find "$corpus" -type f | wc -l) inputs in $corpus" >&2
 
-# libFuzzer writes new inputs into the first directory; its output goes to the log and the
-# terminal. -timeout: one input taking 10 s is a hang. -max_len: long enough for real recipes,
+# libFuzzer writes new inputs into the first directory; its output goes to the log (whole) and
+# the terminal (without a line per new input). -timeout: one input taking 10 s is a hang. -max_len: long enough for real recipes,
 # short enough that the run explores structure rather than size (huge inputs have their own
 # tests).
-echo "fuzz: fuzzing for $seconds s" >&2
+log=$out/last-run.log
+echo "fuzz: fuzzing for $seconds s (the whole output goes to $log)" >&2
 # Swift's own crash backtracer reads memory that AddressSanitizer guards and then reports itself
 # as a second, misleading error; libFuzzer prints a symbolicated stack trace anyway.
 SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
@@ -105,15 +108,15 @@ export SWIFT_BACKTRACE
   "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
     -dict=Fuzz/spawnfile.dict -artifact_prefix="$artifacts/" "$@" "$corpus" "$scratch/seeds" 2>&1 || status=$?
   echo "$status" >"$scratch/status"
-} | tee "$scratch/log"
+} | tee "$log" | sed -e '/^#[0-9]*[[:space:]]*NEW /d' -e '/^#[0-9]*[[:space:]]*REDUCE /d' -e '/^[[:space:]]NEW_FUNC/d'
 status=$(cat "$scratch/status")
 
-elapsed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$scratch/log" | tail -n 1)
-executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$scratch/log" | tail -n 1)
+elapsed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
+executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 # With -fork=N there are no final stats: take the parent's last count (`#N: cov: ...`).
 if [ -z "$executions" ]; then
-  executions=$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' "$scratch/log" | tail -n 1)
-  elapsed=$(sed -n 's/^INFO: exiting: .* time: \([0-9]*\)s$/\1/p' "$scratch/log" | tail -n 1)
+  executions=$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1)
+  elapsed=$(sed -n 's/^INFO: exiting: .* time: \([0-9]*\)s$/\1/p' "$log" | tail -n 1)
 fi
 if [ -n "$executions" ]; then
   rate=
@@ -121,9 +124,9 @@ if [ -n "$executions" ]; then
   echo "fuzz: $executions executions${elapsed:+ in $elapsed s}$rate; corpus: $(find "$corpus" -type f | wc -l) inputs"
 fi
 
-if [ "$status" != 0 ] || grep -q 'ERROR: \(AddressSanitizer\|LeakSanitizer\|libFuzzer\)' "$scratch/log"; then
+if [ "$status" != 0 ] || grep -q 'ERROR: \(AddressSanitizer\|LeakSanitizer\|libFuzzer\)' "$log"; then
   echo "fuzz: FAILED (libFuzzer exit status $status); see the report above" >&2
-  saved=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$scratch/log")
+  saved=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log")
   for input in $saved; do
     echo "fuzz: the input is kept in $input; replay it with:" >&2
     echo "  scripts/fuzz.sh build && $fuzzer $input" >&2
