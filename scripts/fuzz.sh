@@ -94,9 +94,9 @@ done
 echo "fuzz: $(find "$scratch/seeds" -type f | wc -l) seed files, $(find "$corpus" -type f | wc -l) inputs in $corpus" >&2
 
 # libFuzzer writes new inputs into the first directory; its output goes to the log (whole) and
-# the terminal (without a line per new input). -timeout: one input taking 10 s is a hang. -max_len: long enough for real recipes,
-# short enough that the run explores structure rather than size (huge inputs have their own
-# tests).
+# the terminal (without a line per new input). -timeout: one input taking 10 s is a hang.
+# -max_len: long enough for real recipes, short enough that the run explores structure rather
+# than size (huge inputs have their own tests).
 log=$out/last-run.log
 echo "fuzz: fuzzing for $seconds s (the whole output goes to $log)" >&2
 # Swift's own crash backtracer reads memory that AddressSanitizer guards and then reports itself
