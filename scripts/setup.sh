@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages spawnc's build, tests and examples need, when any is missing.
-# Safe to run again; needs root (or sudo) only when something has to be installed.
+# Safe to run again; needs root (or sudo) only when something has to be installed. (Fuzzing,
+# scripts/fuzz.sh, needs nothing from Debian: libFuzzer, AddressSanitizer and lld come with the
+# Swift toolchain.)
 set -eu
 
 packages="systemd systemd-container util-linux shellcheck busybox-static ostree libsystemd-dev libyaml-dev debootstrap hyperfine curl gcc libc6-dev iproute2 python3 python3-venv time"

@@ -87,7 +87,12 @@ public struct Word: Hashable, Sendable {
   public func span(of range: Range<Int>) -> Span {
     guard let map else { return span }
     let clamped = min(range.lowerBound, text.utf8.count)..<min(range.upperBound, text.utf8.count)
-    return map.fileSpan(clamped)
+    let mapped = map.fileSpan(clamped)
+    // Text decoded from invalid UTF-8 (already an error, SP1001) holds a three-byte U+FFFD for
+    // each bad byte, so its offsets run ahead of the file's and could map past the word, or past
+    // the end of the file (found by fuzzing). Keep the span inside the word.
+    let start = min(max(mapped.start, span.start), span.end)
+    return Span(start, min(max(mapped.end, start), span.end))
   }
 }
 

@@ -103,6 +103,18 @@ import Testing
     #expect(env.ir?.runtime?.environment.count == 10_002)
   }
 
+  /// Found by fuzzing: invalid UTF-8 inside an unterminated quote. The word's text holds a
+  /// three-byte U+FFFD per bad byte, so the SP3004 span ran past the end of the file.
+  @Test func invalidUTF8InAnUnterminatedQuoteKeepsSpansInTheFile() {
+    let bytes = Array("FROM \(Self.id)\nARG abc=\"1 ".utf8) + [0xC9, 0xC9, 0xC9, 0xC9, 0x0A]
+    let compilation = Self.check(bytes)
+    #expect(Set(compilation.diagnostics.map(\.code)) == ["SP1001", "SP2013", "SP3004"])
+    for diagnostic in compilation.diagnostics {
+      #expect(diagnostic.span.start <= diagnostic.span.end && diagnostic.span.end <= bytes.count, "\(diagnostic.span)")
+    }
+    #expect(!DiagnosticRenderer.human(compilation.diagnostics, in: compilation.file).isEmpty)
+  }
+
   @Test func lonelyCarriageReturnsAndControlCharacters() {
     let text = "FROM \(Self.id)\r\r\nLABEL a=\"\u{01}\u{7F}\"\nCMD [\"/app\"]\n"
     let compilation = Self.check(Array(text.utf8))
