@@ -63,6 +63,7 @@ func runAllPhases(_ bytes: [UInt8]) {
   }
   if let ir, !diagnostics.hasErrors {
     checkOutputs(ir)
+    checkGeneratorOutputs(ir)
     // `--emit ir`, and what the step cache and image metadata are made of.
     checkJSONRoundTrip(ir.json, what: "the IR")
     for stage in ir.image.stages {
@@ -228,6 +229,38 @@ func checkOutputs(_ ir: RecipeIR) {
       checkShape(unit, socketShape)
     } else {
       checkShape(unit, proxyServiceShape)
+    }
+  }
+}
+
+/// Generator mode (`spawnc-generator`): the nspawn settings ride on the `ExecStart=` line, so
+/// that line must read back as the nspawn options (every `--setenv=` exactly one variable)
+/// followed by the payload's argv; the build unit runs exactly its command.
+func checkGeneratorOutputs(_ ir: RecipeIR) {
+  guard let runtime = ir.runtime else { return }
+  let arguments = NspawnBackend.arguments(ir, runtime)
+  let environment = arguments.filter { $0.hasPrefix("--setenv=") }.map { String($0.dropFirst("--setenv=".count)) }
+  check(environment == runtime.environment.map { $0.key + "=" + $0.value }, "--setenv= options are not the environment")
+  let build = ["/usr/bin/spawnc", "build", "--if-changed", "--name=fuzz", ir.paths.recipe]
+  let units = UnitsBackend.emit(
+    ir, options: UnitOptions(generated: GeneratedUnitOptions(nspawnArguments: arguments, buildCommand: build)))
+  check(units.contains { $0.name == "fuzz-build.service" }, "no build unit in generator mode")
+  for unit in units {
+    check(!unit.contents.unicodeScalars.contains { $0 == "\r" || $0 == "\0" }, "\(unit.name) holds a carriage return or NUL")
+    let lines = unit.contents.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
+    check(!lines.contains("[Install]"), "\(unit.name) has an [Install] section in generator mode")
+    let execStart = lines.filter { $0.hasPrefix("ExecStart=") }.map { String($0.dropFirst("ExecStart=".count)) }
+    if unit.name == "fuzz.service" {
+      check(execStart.count == 1, "generated fuzz.service has \(execStart.count) ExecStart= lines")
+      guard let words = execStart.first.flatMap(unquoteCommandLine), let dashes = words.firstIndex(of: "--") else {
+        check(false, "generated ExecStart= does not read back")
+        return
+      }
+      check(Array(words[(dashes + 1)...]) == runtime.argv, "generated ExecStart= argv reads back as \(words)")
+      check(words[..<dashes].suffix(arguments.count).elementsEqual(arguments), "generated ExecStart= options differ")
+      check(words.contains("--settings=no"), "generated ExecStart= without --settings=no")
+    } else if unit.name == "fuzz-build.service" {
+      check(execStart.count == 1 && execStart.first.flatMap(unquoteCommandLine) == build, "build unit command")
     }
   }
 }
