@@ -5,8 +5,10 @@
 # (where systemd's generator directories live) and to a disk directory. Each generator runs as
 # a plain process, as systemd runs it, with its search path from SPAWNC_RECIPE_DIRS /
 # QUADLET_UNIT_DIRS; hyperfine takes the median of several runs, the output directory removed
-# before each. spawnc-generator is the release build linked as a static executable, as
-# scripts/bench.sh builds spawnc. Prints a table; asserts nothing.
+# and the file systems synced before each. The port is published (Quadlet's PublishPort=,
+# spawnc's EXPOSE without activation); a last column times spawnc with socket activation, which
+# writes a .socket more per input. spawnc-generator is the release build linked as a static
+# executable, as scripts/bench.sh builds spawnc. Prints a table; asserts nothing.
 # Usage: scripts/bench-generator.sh [N...]   (default: 1 100 1000)
 set -eu
 cd "$(dirname "$0")/.."
@@ -37,8 +39,8 @@ mkdir -p "$disk"
 
 digest=sha256:$(printf '%064d' 0 | tr 0 d)
 # N recipes for each tool: spawnc's DIR/NAME/Spawnfile and Quadlet's NAME.container, with the
-# same image, command, environment, volume and port, and each enabled at boot ([Install] for
-# Quadlet; spawnc's generator makes the same links itself).
+# same image, command, environment, volume and port, and each started at boot ([Install] for
+# Quadlet; spawnc's generator lists every container in spawnc.target).
 for n in $sizes; do
   mkdir -p "$work/spawnc-$n" "$work/quadlet-$n"
   i=0
