@@ -39,8 +39,39 @@ public enum Generator {
     /// `DIR/NAME/Spawnfile`.
     public var path: String
     /// The recipe's text; nil when `discover` was told not to read it (the generator reads
-    /// recipes in its worker threads).
+    /// recipes in its worker threads, with `load`).
     public var bytes: [UInt8]?
+    /// Without reading: where else a recipe of this name may be, in order, should `path` turn
+    /// out not to exist (a directory of that name without a `Spawnfile`).
+    public var fallbacks: [String] = []
+  }
+
+  /// What `load` found.
+  public enum Loaded: Sendable {
+    case loaded
+    /// No candidate has a `Spawnfile`: not a recipe.
+    case absent
+    case failed(Unreadable)
+  }
+
+  /// Reads a recipe found without reading: the first candidate that exists wins, as in
+  /// `discover(reading: true)`; one that exists but cannot be read is an error, not skipped.
+  public static func load(_ recipe: inout Recipe) -> Loaded {
+    if recipe.bytes != nil { return .loaded }
+    for path in [recipe.path] + recipe.fallbacks {
+      switch FileSystem.readIfPresent(path) {
+      case .absent:
+        continue
+      case .failed(let error):
+        return .failed(Unreadable(path: path, reason: error.reason))
+      case .read(let bytes):
+        recipe.path = path
+        recipe.bytes = bytes
+        recipe.fallbacks = []
+        return .loaded
+      }
+    }
+    return .absent
   }
 
   /// A directory entry that looked like a recipe but could not be read.
@@ -50,18 +81,24 @@ public enum Generator {
   }
 
   /// The recipes of the search path, by name, each from the first directory that has it.
-  /// Without `reading`, only whether each `Spawnfile` exists is looked at.
+  /// Without `reading`, only the directories are listed: each name becomes a candidate with its
+  /// paths in search order, for `load` to read (so the serial part of a generator run is one
+  /// listing per directory, and every file is opened once, by the thread that compiles it).
   public static func discover(_ directories: [String], reading: Bool = true) -> (recipes: [Recipe], unreadable: [Unreadable]) {
     var seen: Set<String> = []
     var recipes: [Recipe] = []
     var unreadable: [Unreadable] = []
+    var candidates: [String: Int] = [:]
     for directory in directories {
       for name in FileSystem.list(directory) where !name.hasPrefix(".") && !seen.contains(name) {
         let path = directory + "/" + name + "/Spawnfile"
         if !reading {
-          guard FileSystem.exists(path) else { continue }
-          seen.insert(name)
-          recipes.append(Recipe(name: name, path: path, bytes: nil))
+          if let index = candidates[name] {
+            recipes[index].fallbacks.append(path)
+          } else {
+            candidates[name] = recipes.count
+            recipes.append(Recipe(name: name, path: path, bytes: nil))
+          }
           continue
         }
         switch FileSystem.readIfPresent(path) {

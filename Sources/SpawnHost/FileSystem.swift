@@ -41,22 +41,23 @@ public enum FileSystem {
     let descriptor = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { throw FileSystemError("read", path) }
     defer { if path != "-" { close(descriptor) } }
-    var status = stat()
-    if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
-      throw FileSystemError("read", path, errno: EISDIR)
-    }
+    // No fstat: read(2) on a directory fails with EISDIR by itself. The chunk is on the stack
+    // and not zeroed (recipes are small; the generator reads a thousand of them).
     var bytes: [UInt8] = []
-    if (status.st_mode & S_IFMT) == S_IFREG && status.st_size > 0 { bytes.reserveCapacity(Int(status.st_size)) }
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw FileSystemError("read", path)
+    var failure: Int32 = 0
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 << 16) { chunk in
+      while true {
+        let count = Glibc.read(descriptor, chunk.baseAddress, chunk.count)
+        if count < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        if count == 0 { return }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<count]))
       }
-      if count == 0 { break }
-      bytes.append(contentsOf: chunk[0..<count])
     }
+    if failure != 0 { throw FileSystemError("read", path, errno: failure) }
     return bytes
   }
 

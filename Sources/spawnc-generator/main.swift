@@ -137,14 +137,13 @@ struct Report {
 func process(_ found: Generator.Recipe, _ settings: Settings, madeDirectories: inout Set<String>) -> Report {
   var report = Report()
   var recipe = found
-  if recipe.bytes == nil {
-    do throws(FileSystemError) {
-      recipe.bytes = try FileSystem.read(recipe.path)
-    } catch {
-      report.failed = true
-      report.messages.append(("\(recipe.path): error: cannot read the recipe: \(error.reason)", 3))
-      return report
-    }
+  switch Generator.load(&recipe) {
+  case .loaded: break
+  case .absent: return report  // a directory without a Spawnfile: not a recipe
+  case .failed(let entry):
+    report.failed = true
+    report.messages.append(("\(entry.path): error: cannot read the recipe: \(entry.reason)", 3))
+    return report
   }
   let result = Generator.generate(recipe, stateDirectory: settings.stateDirectory, spawncPath: settings.spawnc)
   if !result.compilation.diagnostics.isEmpty {
