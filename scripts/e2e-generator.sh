@@ -39,33 +39,6 @@ swift_lib=$(cd "$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/l
 host_boot "$work/host" --bind=/dev/fuse --bind-ro="$swift_lib" --bind-ro="$stage:/opt/e2e"
 booted=$(date +%s)
 
-passed=0
-failed=0
-pass() {
-  passed=$((passed + 1))
-  printf 'PASS  %s\n' "$*"
-}
-fail() {
-  failed=$((failed + 1))
-  printf 'FAIL  %s\n' "$*"
-}
-check() {
-  description=$1
-  shift
-  if "$@"; then pass "$description"; else fail "$description"; fi
-}
-in_host() { host_exec "$@"; }
-spawnc() { host_run /opt/e2e/bin/spawnc "$@"; }
-unit_is() { [ "$(in_host systemctl is-active "$1" || true)" = "$2" ]; }
-# wait_for UNIT STATE: up to 30 seconds.
-wait_for() {
-  i=0
-  while ! unit_is "$1" "$2"; do
-    i=$((i + 1))
-    [ $i -lt 300 ] || return 1
-    sleep 0.1
-  done
-}
 contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
 # recipe GREETING: the web-socket example with the base pinned (a generator passes no build
 # arguments) and its greeting.

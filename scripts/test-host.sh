@@ -12,6 +12,8 @@
 #                                     delegated cgroup), with standard streams passed through
 #   host_teardown                     power the host off, kill what is left, check that no
 #                                     process or mount remains, remove DIR
+# and, for the scenario scripts, pass/fail/check (PASS and FAIL lines, counted in $passed and
+# $failed), in_host, spawnc (the staged spawnc, in the host), unit_is and wait_for.
 #
 # The root comes from scripts/debian-rootfs.sh (debootstrap; cached outside the repository).
 # Run directly for an interactive look: scripts/test-host.sh shell
@@ -119,6 +121,38 @@ host_teardown() {
   fi
   host_dir=
   return $status
+}
+
+# --- for the scenario scripts: PASS/FAIL lines with their counts, and the host's units --------
+
+passed=0
+failed=0
+pass() {
+  passed=$((passed + 1))
+  printf 'PASS  %s\n' "$*"
+}
+fail() {
+  failed=$((failed + 1))
+  printf 'FAIL  %s\n' "$*"
+}
+# check DESCRIPTION COMMAND...: the command's success decides.
+check() {
+  description=$1
+  shift
+  if "$@"; then pass "$description"; else fail "$description"; fi
+}
+in_host() { host_exec "$@"; }
+# spawnc ARGS...: the spawnc the scenario put at /opt/e2e/bin, run in the host.
+spawnc() { host_run /opt/e2e/bin/spawnc "$@"; }
+unit_is() { [ "$(in_host systemctl is-active "$1" || true)" = "$2" ]; }
+# wait_for UNIT STATE: up to 30 seconds.
+wait_for() {
+  i=0
+  while ! unit_is "$1" "$2"; do
+    i=$((i + 1))
+    [ $i -lt 300 ] || return 1
+    sleep 0.1
+  done
 }
 
 if [ "$(basename "$0")" = test-host.sh ] && [ "${1:-}" = shell ]; then
