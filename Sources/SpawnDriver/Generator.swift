@@ -38,11 +38,10 @@ public enum Generator {
     public var name: String
     /// `DIR/NAME/Spawnfile`.
     public var path: String
-    /// The recipe's text; nil when `discover` was told not to read it (the generator reads
-    /// recipes in its worker threads, with `load`).
+    /// The recipe's text; nil until `load` has read it.
     public var bytes: [UInt8]?
-    /// Without reading: where else a recipe of this name may be, in order, should `path` turn
-    /// out not to exist (a directory of that name without a `Spawnfile`).
+    /// Where else a recipe of this name may be, in search order, should `path` turn out not to
+    /// exist (a directory of that name without a `Spawnfile`).
     public var fallbacks: [String] = []
   }
 
@@ -54,8 +53,8 @@ public enum Generator {
     case failed(Unreadable)
   }
 
-  /// Reads a recipe found without reading: the first candidate that exists wins, as in
-  /// `discover(reading: true)`; one that exists but cannot be read is an error, not skipped.
+  /// Reads a discovered recipe: the first candidate path that exists wins; one that exists but
+  /// cannot be read is an error, not skipped in favour of a later directory.
   public static func load(_ recipe: inout Recipe) -> Loaded {
     if recipe.bytes != nil { return .loaded }
     for path in [recipe.path] + recipe.fallbacks {
@@ -80,41 +79,26 @@ public enum Generator {
     public var reason: String
   }
 
-  /// The recipes of the search path, by name, each from the first directory that has it.
-  /// Without `reading`, only the directories are listed: each name becomes a candidate with its
-  /// paths in search order, for `load` to read (so the serial part of a generator run is one
-  /// listing per directory, and every file is opened once, by the thread that compiles it).
-  public static func discover(_ directories: [String], reading: Bool = true) -> (recipes: [Recipe], unreadable: [Unreadable]) {
-    var seen: Set<String> = []
+  /// The candidate recipes of the search path, by name: only the directories are listed, and
+  /// each name gets its `Spawnfile` paths in search order, for `load` to read (so the serial
+  /// part of a generator run is one listing per directory, and every file is opened once, by
+  /// the thread that compiles it).
+  public static func discover(_ directories: [String]) -> [Recipe] {
     var recipes: [Recipe] = []
-    var unreadable: [Unreadable] = []
-    var candidates: [String: Int] = [:]
+    var index: [String: Int] = [:]
     for directory in directories {
-      for name in FileSystem.list(directory) where !name.hasPrefix(".") && !seen.contains(name) {
+      for name in FileSystem.list(directory) where !name.hasPrefix(".") {
         let path = directory + "/" + name + "/Spawnfile"
-        if !reading {
-          if let index = candidates[name] {
-            recipes[index].fallbacks.append(path)
-          } else {
-            candidates[name] = recipes.count
-            recipes.append(Recipe(name: name, path: path, bytes: nil))
-          }
-          continue
-        }
-        switch FileSystem.readIfPresent(path) {
-        case .absent:
-          continue
-        case .failed(let error):
-          seen.insert(name)
-          unreadable.append(Unreadable(path: path, reason: error.reason))
-        case .read(let bytes):
-          seen.insert(name)
-          recipes.append(Recipe(name: name, path: path, bytes: bytes))
+        if let existing = index[name] {
+          recipes[existing].fallbacks.append(path)
+        } else {
+          index[name] = recipes.count
+          recipes.append(Recipe(name: name, path: path, bytes: nil))
         }
       }
     }
     recipes.sort { $0.name < $1.name }
-    return (recipes, unreadable)
+    return recipes
   }
 
   /// What the generator makes of one recipe.
@@ -231,22 +215,15 @@ public enum Generator {
 
   /// Writes files and links into the output directory: each file atomically (an unnamed file
   /// linked into place, or a temporary name and a rename; not flushed to disk, since generator
-  /// output is made anew at every boot), each link atomically too. `madeDirectories` remembers the `.wants` directories made.
+  /// output is made anew at every boot), each link atomically too, its directory made first.
   public static func write(
-    files: [GeneratedFile], links: [(link: String, target: String)], into directory: DirectoryHandle,
-    madeDirectories: inout Set<String>
+    files: [GeneratedFile], links: [(link: String, target: String)] = [], into directory: DirectoryHandle
   ) throws(FileSystemError) {
     for file in files {
       try directory.writeFile(file.name, Array(file.contents.utf8))
     }
     for link in links {
-      if let slash = link.link.firstIndex(of: "/") {
-        let parent = String(link.link[..<slash])
-        if !madeDirectories.contains(parent) {
-          try directory.makeDirectory(parent)
-          madeDirectories.insert(parent)
-        }
-      }
+      if let slash = link.link.firstIndex(of: "/") { try directory.makeDirectory(String(link.link[..<slash])) }
       try directory.symbolicLink(link.link, to: link.target)
     }
   }

@@ -160,15 +160,21 @@ public enum FileSystem {
   }
 
   static func writeAll(_ contents: [UInt8], to descriptor: Int32, path: String) throws(FileSystemError) {
+    guard writeAll(contents, to: descriptor) else { throw FileSystemError("write", path) }
+  }
+
+  /// Writes all the bytes to a descriptor (a pipe, a terminal, /dev/kmsg, a file), retrying
+  /// after signals and short writes; false when the descriptor fails (errno says why).
+  @discardableResult
+  public static func writeAll(_ contents: [UInt8], to descriptor: Int32) -> Bool {
     var offset = 0
     while offset < contents.count {
       let count = contents.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw FileSystemError("write", path)
-      }
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 { return false }
       offset += count
     }
+    return true
   }
 
   /// Creates a symbolic link where nothing is yet (one call: a link appears whole), else

@@ -1,4 +1,5 @@
 import SpawnBasics
+import SpawnHost
 
 #if canImport(Glibc)
   import Glibc
@@ -78,16 +79,7 @@ final class Transport {
   /// Writes one message.
   func write(_ value: JSONValue) {
     let body = Array(value.rendered(pretty: false).utf8)
-    let bytes = Array("Content-Length: \(body.count)\r\n\r\n".utf8) + body
-    var offset = 0
-    while offset < bytes.count {
-      let count = bytes.withUnsafeBytes { Glibc.write(output, $0.baseAddress! + offset, $0.count - offset) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        return
-      }
-      offset += count
-    }
+    FileSystem.writeAll(Array("Content-Length: \(body.count)\r\n\r\n".utf8) + body, to: output)
   }
 
   /// Reads more input; false at the end of it.

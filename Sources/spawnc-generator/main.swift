@@ -38,14 +38,7 @@ struct Log {
   }
 
   func write(_ descriptor: Int32, _ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let count = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-      if count < 0 && errno == EINTR { continue }
-      if count <= 0 { return }
-      offset += count
-    }
+    FileSystem.writeAll(Array(text.utf8), to: descriptor)
   }
 }
 
@@ -94,15 +87,10 @@ let output = directories.first.map(FileSystem.absolute) ?? ""
 let stateDirectory = Driver.stateDirectory(flag: nil)
 let spawnc = Command.siblingExecutable("spawnc") ?? "/usr/bin/spawnc"
 // Only names here; each worker thread reads the recipes it compiles.
-let (recipes, unreadable) = Generator.discover(
-  Generator.recipeDirectories(FileSystem.environment("SPAWNC_RECIPE_DIRS")), reading: false)
+let recipes = Generator.discover(Generator.recipeDirectories(FileSystem.environment("SPAWNC_RECIPE_DIRS")))
 
 mark("discovered")
 var failures = 0
-for entry in unreadable {
-  failures += 1
-  log.emit("\(entry.path): error: cannot read the recipe: \(entry.reason)", level: 3)
-}
 var outputOK = true
 var outputDirectory: DirectoryHandle?
 if !dryRun {
@@ -134,7 +122,7 @@ struct Report {
 
 /// Compiles one recipe and writes its units (each recipe's files are its own, so recipes can
 /// be done in parallel).
-func process(_ found: Generator.Recipe, _ settings: Settings, madeDirectories: inout Set<String>) -> Report {
+func process(_ found: Generator.Recipe, _ settings: Settings) -> Report {
   var report = Report()
   var recipe = found
   switch Generator.load(&recipe) {
@@ -160,7 +148,7 @@ func process(_ found: Generator.Recipe, _ settings: Settings, madeDirectories: i
   }
   guard let output = settings.output else { return report }
   do throws(FileSystemError) {
-    try Generator.write(files: result.files, links: [], into: output, madeDirectories: &madeDirectories)
+    try Generator.write(files: result.files, into: output)
     report.entryUnits = result.entryUnits
   } catch {
     report.failed = true
@@ -189,11 +177,10 @@ final class Batch: @unchecked Sendable {
   }
 
   func run() {
-    var madeDirectories: Set<String> = []
     while true {
       let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
       guard index < recipes.count else { return }
-      reports[index] = process(recipes[index], settings, madeDirectories: &madeDirectories)
+      reports[index] = process(recipes[index], settings)
     }
   }
 }
@@ -233,9 +220,8 @@ for report in batch.reports {
 // Always, even without recipes: the marker tells spawnc-apply.path that the generator ran.
 if !dryRun, let outputDirectory {
   let apply = Generator.runUnits(entryUnits: entryUnits)
-  var madeDirectories: Set<String> = []
   do throws(FileSystemError) {
-    try Generator.write(files: apply.files, links: apply.links, into: outputDirectory, madeDirectories: &madeDirectories)
+    try Generator.write(files: apply.files, links: apply.links, into: outputDirectory)
   } catch {
     log.emit("error: \(error)", level: 3)
   }

@@ -842,16 +842,7 @@ enum Output {
 
   static func write(_ text: String, to descriptor: Int32) {
     guard !text.isEmpty else { return }
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let count = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        return
-      }
-      offset += count
-    }
+    FileSystem.writeAll(Array(text.utf8), to: descriptor)
   }
 
   /// Renders diagnostics; colours only in the human format, on a terminal, without NO_COLOR.
