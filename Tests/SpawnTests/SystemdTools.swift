@@ -17,7 +17,7 @@ enum SystemdTools {
 
   /// `systemd-analyze verify` on every unit; returns its combined output (empty means clean).
   static func verify(_ files: [GeneratedFile]) throws -> (status: Int32, output: String) {
-    let units = files.map(\.name).filter { $0.hasSuffix(".service") || $0.hasSuffix(".socket") }
+    let units = files.map(\.name).filter { [".service", ".socket", ".target", ".path"].contains(where: $0.hasSuffix) }
     guard !units.isEmpty else { return (0, "") }
     let directory = try materialize(files, label: "verify")
     defer { try? FileManager.default.removeItem(atPath: directory) }
