@@ -89,3 +89,11 @@ let package = Package(
       path: "Tests/SpawnTests"),
   ]
 )
+
+// Start-up time (the generator runs at every boot and reload): the metadata of concrete generic
+// types comes from generated accessor functions instead of from type names demangled at run
+// time, which saves about 0.1 ms of every run (docs/generator.md, "Speed").
+for target in package.targets where target.type == .regular || target.type == .executable {
+  target.swiftSettings =
+    (target.swiftSettings ?? []) + [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
+}

@@ -8,12 +8,16 @@
 # and the file systems synced before each. The port is published (Quadlet's PublishPort=,
 # spawnc's EXPOSE without activation); a last column times spawnc with socket activation, which
 # writes a .socket more per input. spawnc-generator is the release build linked as a static
-# executable, as scripts/bench.sh builds spawnc. Prints a table; asserts nothing.
+# executable, as scripts/bench.sh builds spawnc, with spawnc beside it as `spawnc install
+# --generator` leaves them. Prints a table; asserts nothing.
 # Usage: scripts/bench-generator.sh [N...]   (default: 1 100 1000)
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --product spawnc-generator --scratch-path .build-static -Xswiftc -static-executable >/dev/null 2>&1
+# Both programs, as installed: the generator finds spawnc beside it (the build units run it).
+for product in spawnc spawnc-generator; do
+  swift build -c release --product "$product" --scratch-path .build-static -Xswiftc -static-executable >/dev/null 2>&1
+done
 generator=$(pwd)/.build-static/release/spawnc-generator
 quadlet=$(../shared/bench/quadlet-peer.sh 2>/dev/null)
 quadlet_version=$("$quadlet" -version 2>&1 | tail -n 1)

@@ -94,8 +94,9 @@ public enum Driver {
     let recipeAbsolute = recipePath.map(FileSystem.absolute) ?? FileSystem.absolute("Spawnfile")
     let recipeDirectory = parentDirectory(recipeAbsolute)
     let context = FileSystem.absolute(options.contextDirectory ?? recipeDirectory)
-    let inspector: BuildContextInspector? =
-      options.inspectContext && FileSystem.isDirectory(context) ? FileSystemContext(root: context) : nil
+    // Not checked for existence: the inspector only looks when a COPY asks, and a missing
+    // context has no links to report.
+    let inspector: BuildContextInspector? = options.inspectContext ? FileSystemContext(root: context) : nil
     let checked = Checker.check(tree, context: inspector, buildArguments: options.buildArguments)
     var diagnostics = checked.diagnostics
 

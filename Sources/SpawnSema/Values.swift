@@ -150,6 +150,11 @@ public enum Values {
   /// Go's `path.Clean`: collapses `//`, `.` and `..` (which cannot climb above `/`).
   public static func clean(_ path: String) -> String {
     guard !path.isEmpty else { return "." }
+    return isClean(path) ? path : rebuild(path)
+  }
+
+  /// `clean` done in full: the components split, resolved and joined again.
+  static func rebuild(_ path: String) -> String {
     let rooted = path.hasPrefix("/")
     var parts: [Substring] = []
     for part in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -167,6 +172,33 @@ public enum Values {
     let joined = parts.joined(separator: "/")
     if rooted { return "/" + joined }
     return joined.isEmpty ? "." : joined
+  }
+
+  /// Whether `clean` returns `path` as it is (most recipe paths): no empty component (`//`, a
+  /// trailing `/` other than `/` itself), no `.` or `..` component other than `.` alone.
+  static func isClean(_ path: String) -> Bool {
+    let slash = UInt8(ascii: "/")
+    var length = 0
+    var dots = 0
+    var index = 0
+    for byte in path.utf8 {
+      if byte == slash {
+        if length == 0 {
+          if index != 0 { return false }
+        } else if dots == length && length <= 2 {
+          return false
+        }
+        length = 0
+        dots = 0
+      } else {
+        length += 1
+        if byte == UInt8(ascii: ".") { dots += 1 }
+      }
+      index += 1
+    }
+    if length == 0 { return index == 1 }
+    if dots == length && length <= 2 { return path == "." }
+    return true
   }
 
   /// Resolves `path` against `base` (an absolute directory), as Docker does for WORKDIR and

@@ -65,6 +65,28 @@ public struct ShellLexer: Sendable {
 
   /// Processes `text`, looking variables up with `lookup` (nil = unset).
   public func process(_ text: String, lookup: (String) -> String?) throws(Failure) -> Result {
+    if let plain = plainResult(text) { return plain }
+    return try processInFull(text, lookup: lookup)
+  }
+
+  /// The result for text that nothing in it changes (most words in recipes: image names,
+  /// paths, ports): ASCII without quotes, escapes, `$`, `<` or blanks is its own value and
+  /// its own single word. Nil for any other text.
+  func plainResult(_ text: String) -> Result? {
+    let escape = escapeToken.value < 0x80 ? UInt8(escapeToken.value) : 0
+    for byte in text.utf8 {
+      switch byte {
+      case UInt8(ascii: "$"), UInt8(ascii: "<"), UInt8(ascii: "'"), UInt8(ascii: "\""), escape, 0x09...0x0D,
+        UInt8(ascii: " "), 0x80...:
+        return nil
+      default: continue
+      }
+    }
+    return Result(value: text, words: text.isEmpty ? [] : [text], references: [])
+  }
+
+  /// `process` without the shortcut for plain text.
+  func processInFull(_ text: String, lookup: (String) -> String?) throws(Failure) -> Result {
     try withoutActuallyEscaping(lookup) { (lookup) throws(Failure) -> Result in
       var machine = Machine(lexer: self, text: text, lookup: lookup)
       let (value, words) = try machine.processStop(on: nil, rawEscapes: rawEscapes, collectsWords: true)

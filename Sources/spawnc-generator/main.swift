@@ -48,60 +48,50 @@ func usage(_ message: String) -> Never {
   exit(2)
 }
 
-var useKmsg = true
-var dryRun = false
-var directories: [String] = []
-for argument in CommandLine.arguments.dropFirst() {
-  switch argument {
-  case "--no-kmsg": useKmsg = false
-  case "--dry-run": dryRun = true
-  case "--version":
-    print("spawnc-generator \(spawncVersion)")
-    exit(0)
-  case "-h", "--help":
-    print("usage: spawnc-generator [--no-kmsg] [--dry-run] NORMAL-DIR [EARLY-DIR LATE-DIR]")
-    exit(0)
-  default:
-    if argument.hasPrefix("-") { usage("unknown option \(argument)") }
-    directories.append(argument)
+/// The command line.
+struct Options {
+  var useKmsg = true
+  var dryRun = false
+  /// The normal, early and late output directories (only the first is used).
+  var directories: [String] = []
+
+  /// Reads argv directly: `CommandLine.arguments` costs a start-up of its own.
+  static func parse() -> Options {
+    var options = Options()
+    for index in 1..<Int(CommandLine.argc) {
+      let argument = CommandLine.unsafeArgv[index].map { String(cString: $0) } ?? ""
+      switch argument {
+      case "--no-kmsg": options.useKmsg = false
+      case "--dry-run": options.dryRun = true
+      case "--version":
+        print("spawnc-generator \(spawncVersion)")
+        exit(0)
+      case "-h", "--help":
+        print("usage: spawnc-generator [--no-kmsg] [--dry-run] NORMAL-DIR [EARLY-DIR LATE-DIR]")
+        exit(0)
+      default:
+        if argument.hasPrefix("-") { usage("unknown option \(argument)") }
+        options.directories.append(argument)
+      }
+    }
+    if options.dryRun { options.useKmsg = false }
+    if !options.dryRun && options.directories.isEmpty { usage("give the output directory") }
+    if options.directories.count > 3 { usage("too many arguments") }
+    return options
   }
 }
-if dryRun { useKmsg = false }
-if !dryRun && directories.isEmpty { usage("give the output directory") }
-if directories.count > 3 { usage("too many arguments") }
-// Only a system generator: user managers have no business with containers.
-if FileSystem.environment("SYSTEMD_SCOPE") == "user" { exit(0) }
 
-// Units are 0644 whatever umask systemd ran us with.
-umask(0o022)
-let log = Log(useKmsg: useKmsg)
-let timing = FileSystem.environment("SPAWNC_GENERATOR_TIMING") != nil
 func now() -> Double {
   var time = timespec()
   clock_gettime(CLOCK_MONOTONIC, &time)
   return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
+
+let options = Options.parse()
+let log = Log(useKmsg: options.useKmsg)
+let timing = FileSystem.environment("SPAWNC_GENERATOR_TIMING") != nil
 let started = now()
 func mark(_ what: String) { if timing { log.write(2, "\(what): \(Int((now() - started) * 1e6)) us\n") } }
-let output = directories.first.map(FileSystem.absolute) ?? ""
-let stateDirectory = Driver.stateDirectory(flag: nil)
-let spawnc = Command.siblingExecutable("spawnc") ?? "/usr/bin/spawnc"
-// Only names here; each worker thread reads the recipes it compiles.
-let recipes = Generator.discover(Generator.recipeDirectories(FileSystem.environment("SPAWNC_RECIPE_DIRS")))
-
-mark("discovered")
-var failures = 0
-var outputOK = true
-var outputDirectory: DirectoryHandle?
-if !dryRun {
-  do throws(FileSystemError) {
-    try FileSystem.makeDirectories(output)
-    outputDirectory = try DirectoryHandle(output)
-  } catch {
-    log.emit("error: \(error)", level: 3)
-    outputOK = false
-  }
-}
 
 /// What every recipe's work needs to know.
 struct Settings: Sendable {
@@ -157,21 +147,18 @@ func process(_ found: Generator.Recipe, _ settings: Settings) -> Report {
   return report
 }
 
-/// The recipes shared out over the processors (two threads on the usual small machine): each
-/// thread takes the next recipe not yet taken (an atomic counter, so a slow recipe does not
+/// The recipes shared out over the threads (two on the usual small machine): each thread takes the next recipe not yet taken (an atomic counter, so a slow recipe does not
 /// hold up its thread's share) and fills in that recipe's report slot.
 final class Batch: @unchecked Sendable {
   let recipes: [Generator.Recipe]
   let settings: Settings
-  let threads: Int
   /// One slot per recipe, each written by exactly one thread; read after all are joined.
   let reports: UnsafeMutableBufferPointer<Report>
   let next = Atomic<Int>(0)
 
-  init(_ recipes: [Generator.Recipe], settings: Settings, threads: Int) {
+  init(_ recipes: [Generator.Recipe], settings: Settings) {
     self.recipes = recipes
     self.settings = settings
-    self.threads = threads
     reports = .allocate(capacity: recipes.count)
     reports.initialize(repeating: Report())
   }
@@ -185,48 +172,79 @@ final class Batch: @unchecked Sendable {
   }
 }
 
-let processors = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-let settings = Settings(dryRun: dryRun, output: outputDirectory, stateDirectory: stateDirectory, spawnc: spawnc)
-// SPAWNC_GENERATOR_THREADS overrides the count (for measuring).
-let threads = FileSystem.environment("SPAWNC_GENERATOR_THREADS").flatMap { Int($0) } ?? (recipes.count >= 8 ? min(processors, 4) : 1)
-let batch = Batch(outputOK ? recipes : [], settings: settings, threads: max(1, threads))
-var workers: [pthread_t] = []
-for _ in 1..<batch.threads {
-  let context = Unmanaged.passRetained(batch).toOpaque()
-  var thread = pthread_t()
-  if pthread_create(&thread, nil, workerEntry, context) == 0 {
-    workers.append(thread)
-  } else {
-    Unmanaged<Batch>.fromOpaque(context).release()
-  }
-}
-/// A worker thread's start (a plain function: a closure here would be isolated to the main actor).
+/// A worker thread's start (a plain function: it runs on a thread of its own).
 func workerEntry(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
   Unmanaged<Batch>.fromOpaque(context!).takeRetainedValue().run()
   return nil
 }
-batch.run()
-mark("main thread done")
-for thread in workers { pthread_join(thread, nil) }
-mark("all done")
 
-var entryUnits: [String] = []
-for report in batch.reports {
-  for message in report.messages { log.emit(message.text, level: message.level) }
-  if report.failed { failures += 1 }
-  entryUnits += report.entryUnits
-  if dryRun { print(report.dryRunText, terminator: "") }
-}
-// Always, even without recipes: the marker tells spawnc-apply.path that the generator ran.
-if !dryRun, let outputDirectory {
-  let apply = Generator.runUnits(entryUnits: entryUnits)
-  do throws(FileSystemError) {
-    try Generator.write(files: apply.files, links: apply.links, into: outputDirectory)
-  } catch {
-    log.emit("error: \(error)", level: 3)
+/// The whole run; the exit status.
+func generate() -> Int32 {
+  // Only a system generator: user managers have no business with containers.
+  if FileSystem.environment("SYSTEMD_SCOPE") == "user" { return 0 }
+  // Units are 0644 whatever umask systemd ran us with.
+  umask(0o022)
+  let output = options.directories.first.map(FileSystem.absolute) ?? ""
+  let stateDirectory = Driver.stateDirectory(flag: nil)
+  let spawnc = Command.siblingExecutable("spawnc") ?? "/usr/bin/spawnc"
+  // Only names here; each worker thread reads the recipes it compiles.
+  let recipes = Generator.discover(Generator.recipeDirectories(FileSystem.environment("SPAWNC_RECIPE_DIRS")))
+  mark("discovered")
+
+  var outputDirectory: DirectoryHandle?
+  var outputOK = true
+  if !options.dryRun {
+    do throws(FileSystemError) {
+      try FileSystem.makeDirectories(output)
+      outputDirectory = try DirectoryHandle(output)
+    } catch {
+      log.emit("error: \(error)", level: 3)
+      outputOK = false
+    }
   }
+
+  let settings = Settings(dryRun: options.dryRun, output: outputDirectory, stateDirectory: stateDirectory, spawnc: spawnc)
+  let batch = Batch(outputOK ? recipes : [], settings: settings)
+  // SPAWNC_GENERATOR_THREADS overrides the count (for measuring).
+  let processors = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+  let threads =
+    FileSystem.environment("SPAWNC_GENERATOR_THREADS").flatMap { Int($0) } ?? (recipes.count >= 8 ? min(processors, 4) : 1)
+  var workers: [pthread_t] = []
+  for _ in 1..<max(1, threads) {
+    let context = Unmanaged.passRetained(batch).toOpaque()
+    var thread = pthread_t()
+    if pthread_create(&thread, nil, workerEntry, context) == 0 {
+      workers.append(thread)
+    } else {
+      Unmanaged<Batch>.fromOpaque(context).release()
+    }
+  }
+  batch.run()
+  mark("main thread done")
+  for thread in workers { pthread_join(thread, nil) }
+  mark("all done")
+
+  var failures = 0
+  var entryUnits: [String] = []
+  for report in batch.reports {
+    for message in report.messages { log.emit(message.text, level: message.level) }
+    if report.failed { failures += 1 }
+    entryUnits += report.entryUnits
+    if options.dryRun { print(report.dryRunText, terminator: "") }
+  }
+  // Always, even without recipes: the marker tells spawnc-apply.path that the generator ran.
+  if !options.dryRun, let outputDirectory {
+    let apply = Generator.runUnits(entryUnits: entryUnits)
+    do throws(FileSystemError) {
+      try Generator.write(files: apply.files, links: apply.links, into: outputDirectory)
+    } catch {
+      log.emit("error: \(error)", level: 3)
+    }
+  }
+  mark("finished")
+  // systemd ignores a generator's exit status; exit 0 so that tools that do not (and the good
+  // units) are not affected by one bad recipe. A dry run reports errors in its status.
+  return options.dryRun && failures > 0 ? 1 : 0
 }
-mark("finished")
-// systemd ignores a generator's exit status; exit 0 so that tools that do not (and the good
-// units) are not affected by one bad recipe. A dry run reports errors in its status.
-exit(dryRun && failures > 0 ? 1 : 0)
+
+exit(generate())

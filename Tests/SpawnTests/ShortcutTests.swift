@@ -1,0 +1,56 @@
+import Testing
+
+@testable import SpawnSema
+@testable import SpawnSyntax
+
+/// The shortcuts taken for speed (plain words in the shell lexer, clean paths) give exactly
+/// what the full processing gives, checked on every short string over alphabets that hold
+/// each character the shortcuts look at.
+@Suite struct Shortcuts {
+  /// Every string of up to `length` pieces of `alphabet`.
+  static func strings(_ alphabet: [String], upTo length: Int) -> [String] {
+    var all = [""]
+    var last = [""]
+    for _ in 0..<length {
+      last = last.flatMap { prefix in alphabet.map { prefix + $0 } }
+      all += last
+    }
+    return all
+  }
+
+  @Test(arguments: ["\\", "`"] as [Unicode.Scalar])
+  func plainWordsAreTheirOwnValue(escape: Unicode.Scalar) {
+    let lexer = ShellLexer(escapeToken: escape)
+    let alphabet = ["a", "/", ".", "$", "'", "\"", "\\", "`", " ", "\t", "é", "<", "{", "}", "-"]
+    var plain = 0
+    for text in Self.strings(alphabet, upTo: 4) {
+      let full = try? lexer.processInFull(text, lookup: { $0 == "a" ? "x y" : nil })
+      guard let shortcut = lexer.plainResult(text) else { continue }
+      plain += 1
+      #expect(full?.value == shortcut.value, "value of \(text.debugDescription)")
+      #expect(full?.words == shortcut.words, "words of \(text.debugDescription)")
+      #expect(full?.references == shortcut.references, "references of \(text.debugDescription)")
+    }
+    // The shortcut is taken for the words it is meant for, and only those.
+    #expect(plain > 500)
+    #expect(lexer.plainResult("app@sha256:0123/x.y-z_1") != nil)
+    for text in ["$a", "a b", "'a'", "\"a\"", "a\(escape)b", "é", "<<EOF", "a\tb"] {
+      #expect(lexer.plainResult(text) == nil, "\(text.debugDescription)")
+    }
+  }
+
+  @Test func cleanPathsAreReturnedAsTheyAre() {
+    var unchanged = 0
+    for path in Self.strings(["a", ".", "/"], upTo: 8) where !path.isEmpty {
+      let rebuilt = Values.rebuild(path)
+      #expect(Values.clean(path) == rebuilt, "clean(\(path.debugDescription))")
+      if Values.isClean(path) {
+        unchanged += 1
+        #expect(rebuilt == path, "\(path.debugDescription) taken as clean")
+      }
+    }
+    #expect(unchanged > 100)
+    #expect(Values.clean("/srv/data") == "/srv/data" && Values.isClean("/srv/data"))
+    #expect(Values.clean("/srv//data/./x/../") == "/srv/data")
+  }
+}
