@@ -5,70 +5,114 @@
 /// sure no value can start a new line, a new key or a new command, and that `%` specifiers and
 /// `$` variables are never expanded.
 public struct UnitFileWriter {
-  public private(set) var text = ""
+  /// The file so far, as UTF-8 (appended to byte by byte, which is cheaper than growing a String).
+  private var bytes: [UInt8] = []
 
-  public init() {}
+  /// The file.
+  public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+  public init() {
+    bytes.reserveCapacity(2048)
+  }
+
+  private mutating func append(_ text: String) {
+    bytes.append(contentsOf: text.utf8)
+  }
+
+  /// `key=` starting a line.
+  private mutating func start(_ key: String) {
+    append(key)
+    bytes.append(UInt8(ascii: "="))
+  }
+
+  private mutating func endLine() { bytes.append(UInt8(ascii: "\n")) }
 
   /// `# text` lines; control characters become spaces.
   public mutating func comment(_ line: String) {
-    text += "# " + Self.singleLine(line) + "\n"
+    append("# ")
+    append(Self.singleLine(line))
+    endLine()
   }
 
-  public mutating func blankLine() { text += "\n" }
+  public mutating func blankLine() { endLine() }
 
   public mutating func section(_ name: String) {
-    if !text.isEmpty && !text.hasSuffix("\n\n") { text += "\n" }
-    text += "[" + name + "]\n"
+    let count = bytes.count
+    if count > 0 && !(count >= 2 && bytes[count - 1] == 0x0A && bytes[count - 2] == 0x0A) { endLine() }
+    bytes.append(UInt8(ascii: "["))
+    append(name)
+    append("]\n")
   }
 
   /// A key whose value is a fixed keyword or number written by spawnc itself (`Type=notify`).
   public mutating func keyword(_ key: String, _ value: String) {
-    precondition(value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "%" && $0 != "\\" })
-    text += key + "=" + value + "\n"
+    precondition(value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "%") && $0 != UInt8(ascii: "\\") })
+    start(key)
+    append(value)
+    endLine()
   }
 
   /// A plain string that resolves specifiers, such as `Description=`: `%` is doubled; control
   /// characters become spaces; surrounding blanks and a final backslash (which would continue
   /// the line) are dropped, as systemd would drop or misread them.
   public mutating func string(_ key: String, _ value: String) {
+    start(key)
     if let first = value.utf8.first, let last = value.utf8.last, first != 0x20, last != 0x20, last != 0x5C,
       value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F })
     {
-      text += key + "=" + Self.escapeSpecifiers(value) + "\n"
+      appendEscapingSpecifiers(value)
+      endLine()
       return
     }
     var scalars = Array(Self.singleLine(value).unicodeScalars)
     while let last = scalars.last, last == "\\" || last == " " { scalars.removeLast() }
     while let first = scalars.first, first == " " { scalars.removeFirst() }
-    let value = String(String.UnicodeScalarView(scalars))
-    text += key + "=" + Self.escapeSpecifiers(value) + "\n"
+    appendEscapingSpecifiers(String(String.UnicodeScalarView(scalars)))
+    endLine()
   }
 
   /// A list of unit names (`Requires=`, `After=`, `Also=`); names are already valid.
   public mutating func units(_ key: String, _ names: [String]) {
     precondition(names.allSatisfy { Self.isPlainWord($0) })
-    text += key + "=" + names.joined(separator: " ") + "\n"
+    start(key)
+    for (index, name) in names.enumerated() {
+      if index > 0 { bytes.append(UInt8(ascii: " ")) }
+      append(name)
+    }
+    endLine()
   }
 
   /// A key holding one path, taken whole (`SourcePath=`): specifiers are escaped, nothing is
   /// unquoted. The path must not start or end with a blank or end with a backslash (systemd
   /// would drop or misread them; the driver refuses such paths).
   public mutating func path(_ key: String, _ value: String) {
-    precondition(value.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F })
-    text += key + "=" + Self.escapeSpecifiers(value) + "\n"
+    precondition(value.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F })
+    start(key)
+    appendEscapingSpecifiers(value)
+    endLine()
   }
 
   /// A key holding a list of paths that systemd unquotes (`RequiresMountsFor=`): each path is
   /// double-quoted when needed, with `\\` and `\"` escaped and specifiers doubled. No `$`
   /// expansion happens in these keys.
   public mutating func pathList(_ key: String, _ values: [String]) {
-    text += key + "=" + values.map { Self.quoteWord($0, escapeDollar: false) }.joined(separator: " ") + "\n"
+    start(key)
+    for (index, value) in values.enumerated() {
+      if index > 0 { bytes.append(UInt8(ascii: " ")) }
+      appendQuoted(value, escapeDollar: false)
+    }
+    endLine()
   }
 
   /// A list of URIs (`Documentation=`), which hold no blanks, quotes or backslashes.
   public mutating func uris(_ key: String, _ values: [String]) {
     precondition(values.allSatisfy { $0.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "\\" && $0 != "\"" } })
-    text += key + "=" + values.map(Self.escapeSpecifiers).joined(separator: " ") + "\n"
+    start(key)
+    for (index, value) in values.enumerated() {
+      if index > 0 { bytes.append(UInt8(ascii: " ")) }
+      appendEscapingSpecifiers(value)
+    }
+    endLine()
   }
 
   /// A command line (`ExecStart=` and friends). Each argument arrives in the program exactly as
@@ -76,21 +120,21 @@ public struct UnitFileWriter {
   /// becomes `$$`, and any argument that is not a plain word is double-quoted.
   public mutating func command(_ key: String, _ argv: [String]) {
     precondition(!argv.isEmpty && argv[0].hasPrefix("/"), "the program must be an absolute path")
-    text += key
-    text += "="
+    start(key)
     for (index, word) in argv.enumerated() {
-      if index > 0 { text += " " }
-      text += Self.quoteWord(word)
+      if index > 0 { bytes.append(UInt8(ascii: " ")) }
+      appendQuoted(word, escapeDollar: true)
     }
-    text += "\n"
+    endLine()
   }
 
   // MARK: Escaping
 
   /// Characters that need no quoting in a command line or a path list.
   static func isPlainWord(_ word: String) -> Bool {
-    guard !word.isEmpty, word != ";" else { return false }
+    var count = 0
     for byte in word.utf8 {
+      count += 1
       switch byte {
       case 0x61...0x7A, 0x41...0x5A, 0x30...0x39: continue
       case UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "+"),
@@ -99,7 +143,8 @@ public struct UnitFileWriter {
       default: return false
       }
     }
-    return true
+    // An empty word needs quotes (`""`); `;` alone, which separates commands, is not plain either.
+    return count > 0
   }
 
   private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -107,9 +152,18 @@ public struct UnitFileWriter {
   /// One word of a command line (or, without `$` doubling, of a path list), quoted and escaped
   /// as described on `command`.
   public static func quoteWord(_ word: String, escapeDollar: Bool = true) -> String {
-    if isPlainWord(word) { return word }
-    var bytes: [UInt8] = [0x22]
-    bytes.reserveCapacity(word.utf8.count + 8)
+    var writer = UnitFileWriter()
+    writer.appendQuoted(word, escapeDollar: escapeDollar)
+    return writer.text
+  }
+
+  /// Appends `quoteWord(word)`.
+  private mutating func appendQuoted(_ word: String, escapeDollar: Bool) {
+    if Self.isPlainWord(word) {
+      append(word)
+      return
+    }
+    bytes.append(0x22)
     for byte in word.utf8 {
       switch byte {
       case 0x5C, 0x22:
@@ -133,23 +187,20 @@ public struct UnitFileWriter {
       case 0..<0x20, 0x7F:
         bytes.append(0x5C)
         bytes.append(0x78)
-        bytes.append(hexDigits[Int(byte >> 4)])
-        bytes.append(hexDigits[Int(byte & 0xF)])
+        bytes.append(Self.hexDigits[Int(byte >> 4)])
+        bytes.append(Self.hexDigits[Int(byte & 0xF)])
       default: bytes.append(byte)
       }
     }
     bytes.append(0x22)
-    return String(decoding: bytes, as: UTF8.self)
   }
 
-  static func escapeSpecifiers(_ value: String) -> String {
-    if !value.utf8.contains(0x25) { return value }
-    var out = ""
-    for scalar in value.unicodeScalars {
-      out.unicodeScalars.append(scalar)
-      if scalar == "%" { out.unicodeScalars.append("%") }
+  /// Appends `value` with every `%` doubled.
+  private mutating func appendEscapingSpecifiers(_ value: String) {
+    for byte in value.utf8 {
+      bytes.append(byte)
+      if byte == 0x25 { bytes.append(0x25) }
     }
-    return out
   }
 
   static func singleLine(_ value: String) -> String {
