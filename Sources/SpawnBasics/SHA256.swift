@@ -66,13 +66,19 @@ public struct SHA256 {
     while (pending.count + padding.count) % 64 != 56 { padding.append(0) }
     for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8((bitLength >> UInt64(shift)) & 0xFF)) }
     padding.withUnsafeBytes { absorb($0) }
-    let digits: [UInt8] = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(64)
-    for word in [h0, h1, h2, h3, h4, h5, h6, h7] {
-      for shift in stride(from: 28, through: 0, by: -4) { out.append(digits[Int((word >> UInt32(shift)) & 0xF)]) }
+    let words = (h0, h1, h2, h3, h4, h5, h6, h7)
+    return String(unsafeUninitializedCapacity: 64) { out in
+      withUnsafeBytes(of: words) { raw in
+        for index in 0..<8 {
+          let word = raw.load(fromByteOffset: index * 4, as: UInt32.self)
+          for digit in 0..<8 {
+            let nibble = UInt8(truncatingIfNeeded: word >> UInt32(28 - digit * 4)) & 0xF
+            out[index * 8 + digit] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+          }
+        }
+      }
+      return 64
     }
-    return String(decoding: out, as: UTF8.self)
   }
 
   /// One 64-byte block (FIPS 180-4 §6.2.2), the message schedule on the stack.

@@ -144,8 +144,10 @@ public enum Driver {
 
   /// The default container name: the recipe directory's name, if it is a valid name.
   static func defaultName(recipeDirectory: String) -> String {
-    let base = recipeDirectory.split(separator: "/").last.map(String.init) ?? ""
-    return base.isEmpty ? "app" : base
+    var directory = Substring(recipeDirectory)
+    while directory.hasSuffix("/") { directory = directory.dropLast() }
+    let base = directory.lastIndex(of: "/").map { directory[directory.index(after: $0)...] } ?? directory
+    return base.isEmpty ? "app" : String(base)
   }
 
   /// Resolves an ignore list (codes or names): the warning codes, the words that name nothing,

@@ -76,23 +76,31 @@ public enum Lowering {
 
   /// `systemd-escape --path`: `/var/lib/my-app` → `var-lib-my\x2dapp`.
   public static func escapePath(_ path: String) -> String {
-    let trimmed = path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
-    guard !trimmed.isEmpty else { return "-" }
-    var out = ""
-    for (offset, byte) in trimmed.utf8.enumerated() {
-      let isPlain =
-        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
-        || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "_") || (byte == UInt8(ascii: ".") && offset > 0)
+    // The components without empty ones (no leading, trailing or doubled `/`).
+    let bytes = Array(path.utf8)
+    var start = 0
+    var end = bytes.count
+    while start < end && bytes[start] == UInt8(ascii: "/") { start += 1 }
+    while end > start && bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }
+    guard start < end else { return "-" }
+    let hexDigits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(end - start + 8)
+    var previous: UInt8 = 0
+    for offset in start..<end {
+      let byte = bytes[offset]
       if byte == UInt8(ascii: "/") {
-        out += "-"
-      } else if isPlain {
-        out.unicodeScalars.append(Unicode.Scalar(byte))
+        if previous != UInt8(ascii: "/") { out.append(UInt8(ascii: "-")) }
+      } else if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+        || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "_") || (byte == UInt8(ascii: ".") && !out.isEmpty)
+      {
+        out.append(byte)
       } else {
-        let hex = String(byte, radix: 16)
-        out += "\\x" + (hex.count == 1 ? "0" : "") + hex
+        out += [UInt8(ascii: "\\"), UInt8(ascii: "x"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
       }
+      previous = byte
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
   }
 }
 

@@ -64,13 +64,16 @@ public struct NspawnFileWriter {
   }
 
   static func escapePath(_ path: String) -> String {
-    precondition(!path.unicodeScalars.contains { $0.value < 0x20 })
-    var out = ""
-    for scalar in path.unicodeScalars {
-      if scalar == "\\" || scalar == ":" { out.unicodeScalars.append("\\") }
-      out.unicodeScalars.append(scalar)
+    precondition(!path.utf8.contains { $0 < 0x20 })
+    // Most paths have nothing to escape.
+    guard path.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: ":") }) else { return path }
+    var out: [UInt8] = []
+    out.reserveCapacity(path.utf8.count + 8)
+    for byte in path.utf8 {
+      if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: ":") { out.append(UInt8(ascii: "\\")) }
+      out.append(byte)
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
   }
 }
 

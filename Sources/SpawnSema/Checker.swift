@@ -116,8 +116,11 @@ private struct CheckerState {
     self.context = context
     self.buildArguments = buildArguments
     self.lexer = ShellLexer(escapeToken: tree.escapeToken)
-    for (name, value) in Values.platformArguments { globalArgs[name] = value }
+    globalArgs = Self.platformEnvironment
   }
+
+  /// The platform ARGs every recipe starts with, hashed once per process.
+  static let platformEnvironment = OrderedEnvironment(Values.platformArguments)
 
   mutating func run() {
     for directive in tree.directives where directive.name != "escape" {

@@ -1,5 +1,7 @@
+import SpawnLowering
 import Testing
 
+@testable import SpawnDriver
 @testable import SpawnSema
 @testable import SpawnSyntax
 
@@ -52,5 +54,25 @@ import Testing
     #expect(unchanged > 100)
     #expect(Values.clean("/srv/data") == "/srv/data" && Values.isClean("/srv/data"))
     #expect(Values.clean("/srv//data/./x/../") == "/srv/data")
+  }
+
+  /// The byte-level `systemd-escape --path` gives what systemd's own tool gives.
+  @Test func escapedPathsMatchSystemdEscape() throws {
+    let paths = [
+      "/srv/data", "/var/lib/my-app", "//a//b/", "/", "", "/.hidden/x.y", "/a b/ü/%x:y_z", "relative/path", "/..a/.b",
+      "/tab\there", "/-/\\",
+    ]
+    for path in paths {
+      let expected = try Harness.run(["systemd-escape", "--path", "--", path]).stdout.trimmingCharacters(in: .newlines)
+      #expect(Lowering.escapePath(path) == expected, "\(path.debugDescription)")
+    }
+  }
+
+  @Test func defaultNameIsTheLastComponent() {
+    #expect(Driver.defaultName(recipeDirectory: "/etc/spawnc/web") == "web")
+    #expect(Driver.defaultName(recipeDirectory: "/etc/spawnc/web/") == "web")
+    #expect(Driver.defaultName(recipeDirectory: "web") == "web")
+    #expect(Driver.defaultName(recipeDirectory: "/") == "app")
+    #expect(Driver.defaultName(recipeDirectory: "") == "app")
   }
 }
