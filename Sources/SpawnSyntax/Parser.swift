@@ -553,13 +553,17 @@ private struct ParserState {
     var phase = Phase.spaces
     var quote: Unicode.Scalar = "\0"
     var blankOK = false
-    var built = ""
+    // The word's text as UTF-8 (appending bytes is far cheaper than appending scalars to a String).
+    var built: [UInt8] = []
+    func add(_ scalar: Unicode.Scalar) {
+      if scalar.value < 0x80 { built.append(UInt8(truncatingIfNeeded: scalar.value)) } else { built.append(contentsOf: scalar.utf8) }
+    }
     var wordStart = range.lowerBound
     var position = range.lowerBound
     let end = range.upperBound
     let escapeScalar = Unicode.Scalar(escape)
     func finish(_ upTo: Int) -> Word {
-      Word(text: built, span: line.span(wordStart..<upTo), map: line.map.slice(wordStart..<upTo))
+      Word(text: String(decoding: built, as: UTF8.self), span: line.span(wordStart..<upTo), map: line.map.slice(wordStart..<upTo))
     }
 
     while position <= end {
@@ -582,7 +586,7 @@ private struct ParserState {
         if ShellLexer.isSpace(ch) {
           phase = .spaces
           if blankOK || !built.isEmpty { words.append(finish(position)) }
-          built = ""
+          built.removeAll(keepingCapacity: true)
           blankOK = false
           position += width
           continue
@@ -597,11 +601,11 @@ private struct ParserState {
             position += width
             continue
           }
-          built.unicodeScalars.append(ch)
+          add(ch)
           position += width
           (ch, width) = UTF8Decoding.decode(line.bytes, at: position, end: end)
         }
-        built.unicodeScalars.append(ch)
+        add(ch)
         position += width
         continue
       }
@@ -614,10 +618,10 @@ private struct ParserState {
           continue
         }
         position += width
-        built.unicodeScalars.append(ch)
+        add(ch)
         (ch, width) = UTF8Decoding.decode(line.bytes, at: position, end: end)
       }
-      built.unicodeScalars.append(ch)
+      add(ch)
       position += width
     }
     return words

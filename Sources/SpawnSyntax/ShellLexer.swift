@@ -69,20 +69,48 @@ public struct ShellLexer: Sendable {
     return try processInFull(text, lookup: lookup)
   }
 
-  /// The result for text that nothing in it changes (most words in recipes: image names,
-  /// paths, ports): ASCII without quotes, escapes, `$`, `<` or blanks is its own value and
-  /// its own single word. Nil for any other text.
+  /// The result for text whose only special characters are quotes around literal text (most
+  /// words in recipes: image names, paths, ports, `NAME="a value"`): its value is the text
+  /// without the quotes, and it is one word (blanks are only allowed inside quotes). Nil for
+  /// text with `$`, escapes, `<`, non-ASCII characters, blanks outside quotes or an unclosed
+  /// quote, which take the full path.
   func plainResult(_ text: String) -> Result? {
     let escape = escapeToken.value < 0x80 ? UInt8(escapeToken.value) : 0
+    let quotesAreSpecial = !skipProcessQuotes
+    var quote: UInt8 = 0
+    var hasQuotes = false
     for byte in text.utf8 {
       switch byte {
-      case UInt8(ascii: "$"), UInt8(ascii: "<"), UInt8(ascii: "'"), UInt8(ascii: "\""), escape, 0x09...0x0D,
-        UInt8(ascii: " "), 0x80...:
+      case UInt8(ascii: "$"), escape, 0x80...:
         return nil
+      case UInt8(ascii: "'"), UInt8(ascii: "\""):
+        guard quotesAreSpecial else { return nil }
+        hasQuotes = true
+        if quote == 0 {
+          quote = byte
+        } else if quote == byte {
+          quote = 0
+        }
+      case UInt8(ascii: "<"), 0x09...0x0D, UInt8(ascii: " "):
+        if quote == 0 { return nil }
       default: continue
       }
     }
-    return Result(value: text, words: text.isEmpty ? [] : [text], references: [])
+    guard quote == 0 else { return nil }
+    guard hasQuotes else { return Result(value: text, words: text.isEmpty ? [] : [text], references: []) }
+    if rawQuotes { return nil }
+    var value: [UInt8] = []
+    value.reserveCapacity(text.utf8.count)
+    quote = 0
+    for byte in text.utf8 {
+      if (byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"")) && (quote == 0 || quote == byte) {
+        quote = quote == 0 ? byte : 0
+      } else {
+        value.append(byte)
+      }
+    }
+    let string = String(decoding: value, as: UTF8.self)
+    return Result(value: string, words: string.isEmpty ? [] : [string], references: [])
   }
 
   /// `process` without the shortcut for plain text.

@@ -20,23 +20,26 @@ import Testing
     return all
   }
 
-  @Test(arguments: ["\\", "`"] as [Unicode.Scalar])
-  func plainWordsAreTheirOwnValue(escape: Unicode.Scalar) {
-    let lexer = ShellLexer(escapeToken: escape)
+  @Test(arguments: [("\\", false, false), ("`", false, false), ("\\", true, false), ("\\", false, true)] as [(Unicode.Scalar, Bool, Bool)])
+  func plainWordsTakeTheShortcut(escape: Unicode.Scalar, rawQuotes: Bool, skipQuotes: Bool) {
+    var lexer = ShellLexer(escapeToken: escape)
+    lexer.rawQuotes = rawQuotes
+    lexer.skipProcessQuotes = skipQuotes
     let alphabet = ["a", "/", ".", "$", "'", "\"", "\\", "`", " ", "\t", "é", "<", "{", "}", "-"]
-    var plain = 0
+    var shortcuts = 0
     for text in Self.strings(alphabet, upTo: 4) {
       let full = try? lexer.processInFull(text, lookup: { $0 == "a" ? "x y" : nil })
       guard let shortcut = lexer.plainResult(text) else { continue }
-      plain += 1
+      shortcuts += 1
       #expect(full?.value == shortcut.value, "value of \(text.debugDescription)")
       #expect(full?.words == shortcut.words, "words of \(text.debugDescription)")
       #expect(full?.references == shortcut.references, "references of \(text.debugDescription)")
     }
     // The shortcut is taken for the words it is meant for, and only those.
-    #expect(plain > 500)
+    #expect(shortcuts > 500)
     #expect(lexer.plainResult("app@sha256:0123/x.y-z_1") != nil)
-    for text in ["$a", "a b", "'a'", "\"a\"", "a\(escape)b", "é", "<<EOF", "a\tb"] {
+    #expect((lexer.plainResult("GREETING=\"hello world\"") != nil) == !(rawQuotes || skipQuotes))
+    for text in ["$a", "a b", "'a", "\"a", "a\(escape)b", "é", "<<EOF", "a\tb", "\"$a\""] {
       #expect(lexer.plainResult(text) == nil, "\(text.debugDescription)")
     }
   }
