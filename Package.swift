@@ -78,7 +78,10 @@ let package = Package(
       ]),
     // The systemd generator: recipes in /etc/spawnc become units at boot and daemon-reload. No
     // argument parser and no Foundation: boot waits for it.
-    .executableTarget(name: "spawnc-generator", dependencies: ["SpawnDriver", "SpawnBasics", "SpawnHost", "SpawnIR"]),
+    .executableTarget(
+      name: "spawnc-generator", dependencies: ["SpawnDriver", "SpawnBasics", "SpawnHost", "SpawnIR", "CProcessors"]),
+    // Where the generator's worker threads start (GNU calls Swift's Glibc module leaves out).
+    .target(name: "CProcessors"),
     .testTarget(
       name: "SpawnTests",
       dependencies: [

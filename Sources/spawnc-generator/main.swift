@@ -12,6 +12,7 @@ import SpawnBasics
 import SpawnDriver
 import SpawnHost
 import SpawnIR
+import CProcessors
 import Synchronization
 
 #if canImport(Glibc)
@@ -147,14 +148,18 @@ func process(_ found: Generator.Recipe, _ settings: Settings) -> Report {
   return report
 }
 
-/// The recipes shared out over the threads (two on the usual small machine): each thread takes the next recipe not yet taken (an atomic counter, so a slow recipe does not
-/// hold up its thread's share) and fills in that recipe's report slot.
+/// The recipes shared out over the threads (two on the usual small machine): each thread
+/// takes the next recipe not yet taken (an atomic counter, so a slow recipe does not hold up
+/// its thread's share) and fills in that recipe's report slot.
 final class Batch: @unchecked Sendable {
   let recipes: [Generator.Recipe]
   let settings: Settings
-  /// One slot per recipe, each written by exactly one thread; read after all are joined.
+  /// One slot per recipe, each written by exactly one thread; read once all are completed.
   let reports: UnsafeMutableBufferPointer<Report>
+  /// The next recipe not yet taken.
   let next = Atomic<Int>(0)
+  /// How many recipes have their report.
+  let completed = Atomic<Int>(0)
 
   init(_ recipes: [Generator.Recipe], settings: Settings) {
     self.recipes = recipes
@@ -168,12 +173,21 @@ final class Batch: @unchecked Sendable {
       let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
       guard index < recipes.count else { return }
       reports[index] = process(recipes[index], settings)
+      completed.wrappingAdd(1, ordering: .releasing)
     }
+  }
+
+  /// Waits until every recipe has its report (a worker finishes at most the one recipe it
+  /// holds). A worker that has not started yet is not waited for: it would find nothing
+  /// left to take, and the process exits under it.
+  func waitForAll() {
+    while completed.load(ordering: .acquiring) < recipes.count { sched_yield() }
   }
 }
 
 /// A worker thread's start (a plain function: it runs on a thread of its own).
 func workerEntry(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+  spawnc_release_processor()
   Unmanaged<Batch>.fromOpaque(context!).takeRetainedValue().run()
   return nil
 }
@@ -209,19 +223,22 @@ func generate() -> Int32 {
   let processors = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
   let threads =
     FileSystem.environment("SPAWNC_GENERATOR_THREADS").flatMap { Int($0) } ?? (recipes.count >= 8 ? min(processors, 4) : 1)
-  var workers: [pthread_t] = []
-  for _ in 1..<max(1, threads) {
+  // Each worker starts on a processor other than this thread's (left to itself, the kernel
+  // may queue a new thread behind its creator until the next load balancing, milliseconds
+  // later); it lets go of the pinning as soon as it runs.
+  let current = spawnc_current_processor()
+  for worker in 1..<max(1, threads) {
     let context = Unmanaged.passRetained(batch).toOpaque()
     var thread = pthread_t()
-    if pthread_create(&thread, nil, workerEntry, context) == 0 {
-      workers.append(thread)
+    if spawnc_start_thread_on(spawnc_other_processor(current, Int32(worker - 1)), workerEntry, context, &thread) == 0 {
+      pthread_detach(thread)
     } else {
       Unmanaged<Batch>.fromOpaque(context).release()
     }
   }
   batch.run()
   mark("main thread done")
-  for thread in workers { pthread_join(thread, nil) }
+  batch.waitForAll()
   mark("all done")
 
   var failures = 0
