@@ -30,7 +30,7 @@ public enum Command {
     if let executable = FileSystem.readLink("/proc/self/exe") ?? FileSystem.realPath("/proc/self/exe"),
       executable.hasPrefix("/"), let slash = executable.lastIndex(of: "/")
     {
-      let candidate = executable[..<slash] + "/" + name
+      let candidate = String(executable[..<slash]) + "/" + name
       if FileSystem.exists(candidate) { return candidate }
     }
     for directory in (FileSystem.environment("PATH") ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {

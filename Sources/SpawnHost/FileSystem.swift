@@ -190,7 +190,7 @@ public enum FileSystem {
     if isDirectory(path) { return }
     var prefix = path.hasPrefix("/") ? "" : "."
     for component in path.split(separator: "/") {
-      prefix += "/" + component
+      prefix += "/" + String(component)
       if mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw FileSystemError("create directory", prefix) }
     }
     guard isDirectory(path) else { throw FileSystemError("use directory", path, errno: ENOTDIR) }

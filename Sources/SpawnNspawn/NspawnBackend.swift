@@ -150,7 +150,8 @@ public enum NspawnBackend {
       "--read-only", "--private-users-ownership=map",
     ]
     for volume in runtime.volumes {
-      arguments.append("--bind=" + [volume.hostDirectory, volume.path].map(NspawnFileWriter.escapePath).joined(separator: ":") + ":idmap")
+      arguments.append(
+        "--bind=" + NspawnFileWriter.escapePath(volume.hostDirectory) + ":" + NspawnFileWriter.escapePath(volume.path) + ":idmap")
     }
     if runtime.network == .loopbackOnly { arguments.append("--private-network") }
     return arguments
