@@ -36,7 +36,7 @@ extension Driver {
     let directory = try store.makeScratchDirectory("script-" + ir.name)
     defer { _ = try? Command.run(["rm", "-rf", directory]) }
     do {
-      try FileSystem.writeAtomically([(name: script.name, contents: Array(script.contents.utf8), mode: 0o755)], into: directory)
+      try FileSystem.writeAtomically([(name: script.name, contents: script.bytes, mode: 0o755)], into: directory)
     } catch {
       throw StoreError(error.description)
     }

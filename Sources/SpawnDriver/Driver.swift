@@ -171,7 +171,7 @@ public enum Driver {
   public static func write(_ compilation: Compilation, to directory: String) throws(FileSystemError) -> [String] {
     guard let ir = compilation.ir, !compilation.hasErrors else { return [] }
     let files = compilation.outputs.map { file in
-      (name: file.name, contents: Array(file.contents.utf8), mode: file.isExecutable ? UInt32(0o755) : UInt32(0o644))
+      (name: file.name, contents: file.bytes, mode: file.isExecutable ? UInt32(0o755) : UInt32(0o644))
     }
     try FileSystem.writeAtomically(files, into: directory)
     let current = Set(compilation.outputs.map(\.name))

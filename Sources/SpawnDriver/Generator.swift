@@ -220,7 +220,7 @@ public enum Generator {
     files: [GeneratedFile], links: [(link: String, target: String)] = [], into directory: DirectoryHandle
   ) throws(FileSystemError) {
     for file in files {
-      try directory.writeFile(file.name, Array(file.contents.utf8))
+      try directory.writeFile(file.name, file.bytes)
     }
     for link in links {
       if let slash = link.link.firstIndex(of: "/") { try directory.makeDirectory(String(link.link[..<slash])) }

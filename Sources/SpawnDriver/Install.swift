@@ -92,7 +92,7 @@ extension Driver {
       var changed: [(name: String, contents: [UInt8], mode: UInt32)] = []
       for file in files {
         let path = directory + "/" + file.name
-        let contents = Array(file.contents.utf8)
+        let contents = file.bytes
         if (try? FileSystem.read(path)) == contents {
           report.unchanged.append(path)
         } else {

@@ -6,7 +6,7 @@
 /// `$` variables are never expanded.
 public struct UnitFileWriter {
   /// The file so far, as UTF-8 (appended to byte by byte, which is cheaper than growing a String).
-  private var bytes: [UInt8] = []
+  public private(set) var bytes: [UInt8] = []
 
   /// The file.
   public var text: String { String(decoding: bytes, as: UTF8.self) }

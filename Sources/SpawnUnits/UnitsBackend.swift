@@ -17,18 +17,18 @@ public enum UnitsBackend {
   /// The units; none for a recipe without a command.
   public static func emit(_ ir: RecipeIR, options: UnitOptions = UnitOptions()) -> [GeneratedFile] {
     guard let runtime = ir.runtime else { return [] }
-    var files = [GeneratedFile(name: ir.name + ".service", contents: service(ir, runtime, options: options))]
+    var files = [GeneratedFile(name: ir.name + ".service", bytes: serviceWriter(ir, runtime, options: options).bytes)]
     if !runtime.socketPorts.isEmpty {
-      files.append(GeneratedFile(name: ir.name + ".socket", contents: socket(ir, runtime, options: options)))
+      files.append(GeneratedFile(name: ir.name + ".socket", bytes: socketWriter(ir, runtime, options: options).bytes))
     }
     for port in runtime.proxyPorts {
       files.append(
-        GeneratedFile(name: proxyName(ir, port) + ".socket", contents: proxySocket(ir, runtime, port, options: options)))
+        GeneratedFile(name: proxyName(ir, port) + ".socket", bytes: proxySocket(ir, runtime, port, options: options).bytes))
       files.append(
-        GeneratedFile(name: proxyName(ir, port) + ".service", contents: proxyService(ir, runtime, port, options: options)))
+        GeneratedFile(name: proxyName(ir, port) + ".service", bytes: proxyService(ir, runtime, port, options: options).bytes))
     }
     if let generated = options.generated {
-      files.append(GeneratedFile(name: buildName(ir) + ".service", contents: buildService(ir, runtime, generated)))
+      files.append(GeneratedFile(name: buildName(ir) + ".service", bytes: buildService(ir, runtime, generated).bytes))
     }
     return files
   }
@@ -51,6 +51,10 @@ public enum UnitsBackend {
 
   /// The container service.
   public static func service(_ ir: RecipeIR, _ runtime: RuntimeSpec, options: UnitOptions = UnitOptions()) -> String {
+    serviceWriter(ir, runtime, options: options).text
+  }
+
+  static func serviceWriter(_ ir: RecipeIR, _ runtime: RuntimeSpec, options: UnitOptions) -> UnitFileWriter {
     var writer = UnitFileWriter()
     header(&writer, ir, file: ir.name + ".service", purpose: "runs the container with systemd-nspawn.", options: options)
     writer.section("Unit")
@@ -94,7 +98,7 @@ public enum UnitsBackend {
     // A payload that exits because of its stop signal, the shell way (128 + signal number).
     writer.keyword("SuccessExitStatus", String(128 + runtime.stopSignal.number))
 
-    guard options.generated == nil else { return writer.text }
+    guard options.generated == nil else { return writer }
     writer.section("Install")
     if runtime.ports.contains(where: { $0.activation == .none }) || runtime.ports.isEmpty {
       writer.units("WantedBy", ["multi-user.target"])
@@ -103,7 +107,7 @@ public enum UnitsBackend {
     if !runtime.socketPorts.isEmpty { also.append(ir.name + ".socket") }
     also.append(contentsOf: runtime.proxyPorts.map { proxyName(ir, $0) + ".socket" })
     if !also.isEmpty { writer.units("Also", also) }
-    return writer.text
+    return writer
   }
 
   /// `systemd-nspawn ... -- ARGV`: the payload runs as PID 1, as in Docker, so STOPSIGNAL
@@ -126,7 +130,7 @@ public enum UnitsBackend {
   /// A oneshot without `RemainAfterExit=`, as Quadlet's `.build` units: it is inactive again
   /// once it finished, so every start (and restart) of the container runs the check again, and
   /// an edited recipe is built on the next restart after `systemctl daemon-reload`.
-  static func buildService(_ ir: RecipeIR, _ runtime: RuntimeSpec, _ generated: GeneratedUnitOptions) -> String {
+  static func buildService(_ ir: RecipeIR, _ runtime: RuntimeSpec, _ generated: GeneratedUnitOptions) -> UnitFileWriter {
     var writer = UnitFileWriter()
     header(
       &writer, ir, file: buildName(ir) + ".service", purpose: "builds the container's image when it is missing or stale.",
@@ -144,7 +148,7 @@ public enum UnitsBackend {
     writer.keyword("KillMode", "mixed")
     writer.keyword("Delegate", "yes")
     writer.keyword("Slice", "machine.slice")
-    return writer.text
+    return writer
   }
 
   /// Creates a volume's host directory on first start, seeded with what the image has at that
@@ -161,6 +165,10 @@ public enum UnitsBackend {
   /// The socket unit holding every `--activation=socket` port, in recipe order: nspawn drops
   /// `LISTEN_FDNAMES`, so the payload tells the sockets apart by position (fd 3, 4, ...).
   public static func socket(_ ir: RecipeIR, _ runtime: RuntimeSpec, options: UnitOptions = UnitOptions()) -> String {
+    socketWriter(ir, runtime, options: options).text
+  }
+
+  static func socketWriter(_ ir: RecipeIR, _ runtime: RuntimeSpec, options: UnitOptions) -> UnitFileWriter {
     var writer = UnitFileWriter()
     header(
       &writer, ir, file: ir.name + ".socket", purpose: "holds the container's ports; the first connection starts it.",
@@ -173,13 +181,13 @@ public enum UnitsBackend {
       writer.keyword(port.proto == .udp ? "ListenDatagram" : "ListenStream", String(port.number))
     }
     writer.keyword("Service", ir.name + ".service")
-    guard options.generated == nil else { return writer.text }
+    guard options.generated == nil else { return writer }
     writer.section("Install")
     writer.units("WantedBy", ["sockets.target"])
-    return writer.text
+    return writer
   }
 
-  static func proxySocket(_ ir: RecipeIR, _ runtime: RuntimeSpec, _ port: Port, options: UnitOptions) -> String {
+  static func proxySocket(_ ir: RecipeIR, _ runtime: RuntimeSpec, _ port: Port, options: UnitOptions) -> UnitFileWriter {
     var writer = UnitFileWriter()
     let name = proxyName(ir, port)
     header(
@@ -190,17 +198,17 @@ public enum UnitsBackend {
     writer.path("SourcePath", ir.paths.recipe)
     writer.section("Socket")
     writer.keyword("ListenStream", String(port.number))
-    guard options.generated == nil else { return writer.text }
+    guard options.generated == nil else { return writer }
     writer.section("Install")
     writer.units("WantedBy", ["sockets.target"])
-    return writer.text
+    return writer
   }
 
   /// systemd-socket-proxyd in the container's network namespace (`JoinsNamespaceOf=`, the
   /// pattern of systemd-socket-proxyd(8)'s namespace example), forwarding to the payload's
   /// own port on the namespace's loopback. It first waits until the payload listens, because
   /// nspawn reports the container ready before the payload has bound its port.
-  static func proxyService(_ ir: RecipeIR, _ runtime: RuntimeSpec, _ port: Port, options: UnitOptions) -> String {
+  static func proxyService(_ ir: RecipeIR, _ runtime: RuntimeSpec, _ port: Port, options: UnitOptions) -> UnitFileWriter {
     var writer = UnitFileWriter()
     let name = proxyName(ir, port)
     header(&writer, ir, file: name + ".service", purpose: "forwards port \(port.number) into the container.", options: options)
@@ -218,7 +226,7 @@ public enum UnitsBackend {
       """
     writer.command("ExecStartPre", ["/bin/bash", "-c", wait, "spawnc-wait", String(port.number)])
     writer.command("ExecStart", [proxydPath, "--exit-idle-time=5min", "127.0.0.1:\(port.number)"])
-    return writer.text
+    return writer
   }
 }
 

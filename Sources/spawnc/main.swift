@@ -642,9 +642,9 @@ enum GeneratorInstall {
       // `systemctl enable spawnc-apply.path` would (WantedBy=paths.target).
       try FileSystem.makeDirectories(installRoot.unitDirectory)
       let units = Generator.applyUnits().filter {
-        (try? FileSystem.read(installRoot.unitDirectory + "/" + $0.name)) != Array($0.contents.utf8)
+        (try? FileSystem.read(installRoot.unitDirectory + "/" + $0.name)) != $0.bytes
       }
-      try FileSystem.writeAtomically(units.map { ($0.name, Array($0.contents.utf8), UInt32(0o644)) }, into: installRoot.unitDirectory)
+      try FileSystem.writeAtomically(units.map { ($0.name, $0.bytes, UInt32(0o644)) }, into: installRoot.unitDirectory)
       for unit in units { Output.standard("wrote \(installRoot.unitDirectory)/\(unit.name)\n") }
       let wants = installRoot.unitDirectory + "/paths.target.wants"
       let enabled = wants + "/" + Generator.applyPath
