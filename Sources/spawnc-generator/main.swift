@@ -220,9 +220,10 @@ func generate() -> Int32 {
   let settings = Settings(dryRun: options.dryRun, output: outputDirectory, stateDirectory: stateDirectory, spawnc: spawnc)
   let batch = Batch(outputOK ? recipes : [], settings: settings)
   // SPAWNC_GENERATOR_THREADS overrides the count (for measuring).
-  let processors = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+  // (The processor count costs a read of /sys, so only when there is something to share.)
   let threads =
-    FileSystem.environment("SPAWNC_GENERATOR_THREADS").flatMap { Int($0) } ?? (recipes.count >= 8 ? min(processors, 4) : 1)
+    FileSystem.environment("SPAWNC_GENERATOR_THREADS").flatMap { Int($0) }
+    ?? (recipes.count >= 8 ? min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 4) : 1)
   // Each worker starts on a processor other than this thread's (left to itself, the kernel
   // may queue a new thread behind its creator until the next load balancing, milliseconds
   // later); it lets go of the pinning as soon as it runs.
