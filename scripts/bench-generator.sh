@@ -87,7 +87,7 @@ median() {
   shift 4
   env "$setting" hyperfine -N --warmup 2 --runs "$runs" --prepare "sh -c 'rm -rf $out && sync'" \
     --export-json "$work/$label.json" "$*" >/dev/null 2>&1
-  python3 -c 'import json, sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$work/$label.json"
+  python3 -c 'import json, sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$work/$label.json"
 }
 
 echo "spawnc-generator vs Quadlet ($quadlet_version), median wall time, $(nproc) cores ($(date -u +%Y-%m-%d))"
@@ -95,7 +95,9 @@ echo
 echo "| inputs | output | spawnc-generator | Quadlet $quadlet_version | spawnc / Quadlet | spawnc-generator, socket-activated |"
 echo "|---|---|---|---|---|---|"
 for n in $sizes; do
-  runs=20
+  # More runs where a run is short: the medians of small N move with the machine's noise.
+  runs=40
+  [ "$n" -le 1 ] && runs=60
   [ "$n" -ge 1000 ] && runs=10
   for place in tmpfs disk; do
     if [ "$place" = tmpfs ]; then base=$tmpfs; else base=$disk; fi
