@@ -145,6 +145,8 @@ private struct LoweringState {
 
   /// The final stage and every stage it depends on, in recipe order.
   func neededStages(_ final: CheckedStage) -> [CheckedStage] {
+    // The usual recipe has one stage, which is the final one.
+    if recipe.stages.count == 1 && final.index == recipe.stages[0].index { return recipe.stages }
     var needed: Set<Int> = []
     var pending = [final.index]
     while let index = pending.popLast() {
@@ -332,8 +334,11 @@ private struct LoweringState {
     case (_, let summary?) where !summary.isEmpty: text = summary
     default: text = "spawnc container " + options.name
     }
-    text = String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
-    text = String(text.prefix(400))
+    // (Both steps are skipped for the usual short, single-line text: they go character by character.)
+    if text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+      text = String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+    }
+    if text.utf8.count > 400 { text = String(text.prefix(400)) }
     while text.hasSuffix("\\") || text.hasSuffix(" ") { text.removeLast() }
     return text.isEmpty ? "spawnc container " + options.name : text
   }

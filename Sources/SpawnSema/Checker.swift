@@ -177,6 +177,8 @@ private struct CheckerState {
   mutating func expand(_ word: Word, globalsOnly: Bool = false, skipQuotes: Bool = false) -> String? {
     var lexer = self.lexer
     lexer.skipProcessQuotes = skipQuotes
+    // Text without variables needs no lookup (and no closure over the environments).
+    if let plain = lexer.plainResult(word.text) { return plain.value }
     // Only the variables are captured: a copy of the whole state would make every report
     // below copy the diagnostics (and a long recipe quadratic).
     let globals = globalArgs

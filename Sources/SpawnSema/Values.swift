@@ -111,6 +111,12 @@ public enum Values {
 
   /// `PORT[-LAST][/PROTO]` as BuildKit splits it; an `ip:` or `hostPort:` prefix is reported.
   public static func port(_ text: String) -> PortParse {
+    // The usual `8080`: one to five digits alone.
+    plainPort(text) ?? portInFull(text)
+  }
+
+  /// `port` without the shortcut for plain numbers.
+  static func portInFull(_ text: String) -> PortParse {
     let slash = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
     let portPart = String(slash[0])
     var proto = ExposedPort.Proto.tcp
@@ -138,6 +144,20 @@ public enum Values {
       last = end
     }
     return .ok(first: first, last: last, proto: proto)
+  }
+
+  /// `port` for a text of one to five digits and nothing else (nil for any other text).
+  static func plainPort(_ text: String) -> PortParse? {
+    var value = 0
+    var digits = 0
+    for byte in text.utf8 {
+      guard byte >= 0x30 && byte <= 0x39, digits < 5 else { return nil }
+      value = value * 10 + Int(byte - 0x30)
+      digits += 1
+    }
+    guard digits > 0 else { return nil }
+    guard value >= 1 && value <= 65535 else { return .invalidPort(text) }
+    return .ok(first: value, last: value, proto: .tcp)
   }
 
   // MARK: Paths

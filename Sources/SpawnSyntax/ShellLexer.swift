@@ -74,7 +74,7 @@ public struct ShellLexer: Sendable {
   /// without the quotes, and it is one word (blanks are only allowed inside quotes). Nil for
   /// text with `$`, escapes, `<`, non-ASCII characters, blanks outside quotes or an unclosed
   /// quote, which take the full path.
-  func plainResult(_ text: String) -> Result? {
+  public func plainResult(_ text: String) -> Result? {
     let escape = escapeToken.value < 0x80 ? UInt8(escapeToken.value) : 0
     let quotesAreSpecial = !skipProcessQuotes
     var quote: UInt8 = 0

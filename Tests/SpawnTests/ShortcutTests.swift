@@ -78,4 +78,16 @@ import Testing
     #expect(Driver.defaultName(recipeDirectory: "/") == "app")
     #expect(Driver.defaultName(recipeDirectory: "") == "app")
   }
+
+  @Test func plainPortsAreParsedAsInFull() {
+    var plain = 0
+    for text in Self.strings(["0", "1", "6", "9", "5", "-", "/", "a"], upTo: 6) {
+      guard let shortcut = Values.plainPort(text) else { continue }
+      plain += 1
+      #expect(shortcut == Values.portInFull(text), "\(text.debugDescription)")
+    }
+    #expect(plain > 1000)
+    #expect(Values.port("8080") == .ok(first: 8080, last: 8080, proto: .tcp))
+    #expect(Values.port("65536") == .invalidPort("65536") && Values.port("0") == .invalidPort("0"))
+  }
 }
