@@ -147,6 +147,35 @@ public struct UnitFileWriter {
     endLine()
   }
 
+  /// A word of a command line quoted ahead of time, for a long word that many files share (a
+  /// fixed script): writing it is a copy.
+  public struct PreparedWord: Sendable {
+    let quoted: [UInt8]
+
+    public init(_ word: String) {
+      var writer = UnitFileWriter()
+      writer.appendQuoted(word, escapeDollar: true)
+      quoted = writer.bytes
+    }
+  }
+
+  /// `command` with the program and its first arguments given as plain words, then one
+  /// prepared word, then the rest.
+  public mutating func command(_ key: String, _ head: [String], _ prepared: PreparedWord, _ tail: [String]) {
+    precondition(!head.isEmpty && head[0].hasPrefix("/"), "the program must be an absolute path")
+    start(key)
+    for word in head {
+      appendQuoted(word, escapeDollar: true)
+      bytes.append(UInt8(ascii: " "))
+    }
+    bytes.append(contentsOf: prepared.quoted)
+    for word in tail {
+      bytes.append(UInt8(ascii: " "))
+      appendQuoted(word, escapeDollar: true)
+    }
+    endLine()
+  }
+
   // MARK: Escaping
 
   /// Characters that need no quoting in a command line or a path list.

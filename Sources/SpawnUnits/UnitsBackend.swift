@@ -80,7 +80,8 @@ public enum UnitsBackend {
     // nspawn reports READY=1 once the payload runs, and STOPPING=1 when it ends.
     writer.keyword("Type", "notify")
     for volume in runtime.volumes {
-      writer.command("ExecStartPre", volumeInitCommand(ir, volume))
+      let command = volumeInitCommand(ir, volume)
+      writer.command("ExecStartPre", command.head, volumeInitScript, command.tail)
     }
     writer.command("ExecStart", nspawnCommand(ir, runtime, settings: options.generated?.nspawnArguments))
     // SIGTERM goes to nspawn alone, which delivers the recipe's STOPSIGNAL (KillSignal= in the
@@ -153,14 +154,17 @@ public enum UnitsBackend {
 
   /// Creates a volume's host directory on first start, seeded with what the image has at that
   /// path (ownership and modes kept), as `docker run` does for a new volume.
-  static func volumeInitCommand(_ ir: RecipeIR, _ volume: Volume) -> [String] {
-    let script = """
-      set -eu; target=$1; source=$2; [ -d "$target" ] && exit 0; \
-      mkdir -p -m 0700 "${target%/*}"; tmp="$target.init"; rm -rf "$tmp"; \
-      if [ -d "$source" ]; then cp -a "$source" "$tmp"; else mkdir "$tmp"; fi; mv -T "$tmp" "$target"
-      """
-    return ["/bin/sh", "-c", script, "spawnc-volume", volume.hostDirectory, ir.paths.imageLink(ir.name) + volume.path]
+  static func volumeInitCommand(_ ir: RecipeIR, _ volume: Volume) -> (head: [String], tail: [String]) {
+    (["/bin/sh", "-c"], ["spawnc-volume", volume.hostDirectory, ir.paths.imageLink(ir.name) + volume.path])
   }
+
+  /// The script of `volumeInitCommand` (`sh -c SCRIPT spawnc-volume TARGET SOURCE`), quoted once.
+  static let volumeInitScript = UnitFileWriter.PreparedWord(
+    """
+    set -eu; target=$1; source=$2; [ -d "$target" ] && exit 0; \
+    mkdir -p -m 0700 "${target%/*}"; tmp="$target.init"; rm -rf "$tmp"; \
+    if [ -d "$source" ]; then cp -a "$source" "$tmp"; else mkdir "$tmp"; fi; mv -T "$tmp" "$target"
+    """)
 
   /// The socket unit holding every `--activation=socket` port, in recipe order: nspawn drops
   /// `LISTEN_FDNAMES`, so the payload tells the sockets apart by position (fd 3, 4, ...).
