@@ -87,7 +87,8 @@ public enum Generator {
     var recipes: [Recipe] = []
     var index: [String: Int] = [:]
     for directory in directories {
-      for name in FileSystem.list(directory) where !name.hasPrefix(".") {
+      // Unsorted: the recipes are sorted by name below.
+      for name in FileSystem.unsortedList(directory) where !name.hasPrefix(".") {
         let path = directory + "/" + name + "/Spawnfile"
         if let existing = index[name] {
           recipes[existing].fallbacks.append(path)
@@ -97,7 +98,7 @@ public enum Generator {
         }
       }
     }
-    recipes.sort { $0.name < $1.name }
+    if recipes.count > 1 { recipes.sort { $0.name < $1.name } }
     return recipes
   }
 

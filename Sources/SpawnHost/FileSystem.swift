@@ -188,6 +188,8 @@ public enum FileSystem {
   /// `mkdir -p`.
   public static func makeDirectories(_ path: String) throws(FileSystemError) {
     if isDirectory(path) { return }
+    // Usually only the last component is missing.
+    if mkdir(path, 0o755) == 0 { return }
     var prefix = path.hasPrefix("/") ? "" : "."
     for component in path.split(separator: "/") {
       prefix += "/" + String(component)
@@ -245,6 +247,12 @@ public enum FileSystem {
 
   /// The names in a directory (without `.` and `..`).
   public static func list(_ path: String) -> [String] {
+    let names = unsortedList(path)
+    return names.count > 1 ? names.sorted() : names
+  }
+
+  /// `list` in directory order (for callers that sort what they make of it themselves).
+  public static func unsortedList(_ path: String) -> [String] {
     guard let handle = opendir(path) else { return [] }
     defer { closedir(handle) }
     var names: [String] = []
@@ -254,7 +262,7 @@ public enum FileSystem {
       }
       if name != "." && name != ".." { names.append(name) }
     }
-    return names.sorted()
+    return names
   }
 
   public static func remove(_ path: String) { unlink(path) }
