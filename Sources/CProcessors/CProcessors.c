@@ -40,6 +40,8 @@ int spawnc_start_thread_on(int processor, void *(*start)(void *), void *argument
   }
   int result = pthread_create(thread, &attributes, start, argument);
   pthread_attr_destroy(&attributes);
+  // A processor that went offline meanwhile: anywhere will do.
+  if (result != 0 && processor >= 0) result = pthread_create(thread, NULL, start, argument);
   return result;
 }
 

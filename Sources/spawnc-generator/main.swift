@@ -179,9 +179,20 @@ final class Batch: @unchecked Sendable {
 
   /// Waits until every recipe has its report (a worker finishes at most the one recipe it
   /// holds). A worker that has not started yet is not waited for: it would find nothing
-  /// left to take, and the process exits under it.
+  /// left to take, and the process exits under it. The wait yields for a moment (the last
+  /// recipe is usually done within microseconds), then checks every 50 µs, so that a long
+  /// recipe on another thread does not keep a processor busy.
   func waitForAll() {
-    while completed.load(ordering: .acquiring) < recipes.count { sched_yield() }
+    var rounds = 0
+    while completed.load(ordering: .acquiring) < recipes.count {
+      rounds += 1
+      if rounds < 1000 {
+        sched_yield()
+      } else {
+        var pause = timespec(tv_sec: 0, tv_nsec: 50_000)
+        nanosleep(&pause, nil)
+      }
+    }
   }
 }
 
