@@ -1,15 +1,16 @@
 #!/bin/sh
 # Benchmarks spawnc-generator beside Podman Quadlet's generator (5.x, from Debian 13's podman
-# package, fetched by ../shared/bench/quadlet-peer.sh) on 1, 100 and 1,000 equivalent inputs:
-# the same image (pinned by digest), command, environment, volume and port, written to a tmpfs
-# (where systemd's generator directories live) and to a disk directory. Each generator runs as
-# a plain process, as systemd runs it, with its search path from SPAWNC_RECIPE_DIRS /
-# QUADLET_UNIT_DIRS; hyperfine takes the median of several runs, the output directory removed
-# and the file systems synced before each. The port is published (Quadlet's PublishPort=,
-# spawnc's EXPOSE without activation); a last column times spawnc with socket activation, which
-# writes a .socket more per input. spawnc-generator is the release build linked as a static
-# executable, as scripts/bench.sh builds spawnc, with spawnc beside it as `spawnc install
-# --generator` leaves them. Prints a table; asserts nothing.
+# package, fetched by ../shared/bench/quadlet-peer.sh) on 1, 100 and 1,000 equivalent inputs: the
+# same image (pinned by digest), command, environment, volume and port, written to a tmpfs (where
+# systemd's generator directories live) and to a disk directory. Each generator runs as a plain
+# process, as systemd runs it, with its search path from SPAWNC_RECIPE_DIRS / QUADLET_UNIT_DIRS;
+# hyperfine times the runs, the output directory removed and the file systems synced before each,
+# the tools taking turns (rounds of 10 runs, 5 for 1,000; 60 runs in all for one input, 40 for
+# 100, 10 for 1,000) so that machine drift reaches both alike; the table has the medians. The port
+# is published (Quadlet's PublishPort=, spawnc's EXPOSE without activation); a last column times
+# spawnc with socket activation, which writes a .socket more per input. spawnc-generator is the
+# release build linked as a static executable, as scripts/bench.sh builds spawnc, with spawnc
+# beside it as `spawnc install --generator` leaves them. Prints a table; asserts nothing.
 # Usage: scripts/bench-generator.sh [N...]   (default: 1 100 1000)
 set -eu
 cd "$(dirname "$0")/.."
@@ -77,9 +78,9 @@ EOF
   done
 done
 
-# median LABEL RUNS OUT ENV=VALUE COMMAND...: the median wall time in ms of COMMAND with OUT
-# removed before each run.
-median() {
+# measure LABEL RUNS OUT ENV=VALUE COMMAND...: RUNS timed runs of COMMAND with OUT removed before
+# each, their times appended to $work/LABEL.times (seconds, one per line).
+measure() {
   label=$1
   runs=$2
   out=$3
@@ -87,7 +88,14 @@ median() {
   shift 4
   env "$setting" hyperfine -N --warmup 2 --runs "$runs" --prepare "sh -c 'rm -rf $out && sync'" \
     --export-json "$work/$label.json" "$*" >/dev/null 2>&1
-  python3 -c 'import json, sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$work/$label.json"
+  python3 -c 'import json, sys; print("\n".join(str(t) for t in json.load(open(sys.argv[1]))["results"][0]["times"]))' \
+    "$work/$label.json" >>"$work/$label.times"
+}
+
+# median LABEL: the median of LABEL's times, in ms.
+median() {
+  python3 -c 'import statistics, sys; print("%.2f" % (statistics.median(float(l) for l in open(sys.argv[1])) * 1000))' \
+    "$work/$1.times"
 }
 
 echo "spawnc-generator vs Quadlet ($quadlet_version), median wall time, $(nproc) cores ($(date -u +%Y-%m-%d))"
@@ -95,18 +103,26 @@ echo
 echo "| inputs | output | spawnc-generator | Quadlet $quadlet_version | spawnc / Quadlet | spawnc-generator, socket-activated |"
 echo "|---|---|---|---|---|---|"
 for n in $sizes; do
-  # More runs where a run is short: the medians of small N move with the machine's noise.
-  runs=40
-  [ "$n" -le 1 ] && runs=60
-  [ "$n" -ge 1000 ] && runs=10
+  # The three commands take turns, a few runs each, so that all of them see the same drift in
+  # the machine's speed; more runs where a run is short.
+  rounds=4 runs=10
+  [ "$n" -le 1 ] && rounds=6
+  [ "$n" -ge 1000 ] && rounds=2 runs=5
   for place in tmpfs disk; do
     if [ "$place" = tmpfs ]; then base=$tmpfs; else base=$disk; fi
-    ours=$(median "spawnc-$n-$place" "$runs" "$base/spawnc-out" "SPAWNC_RECIPE_DIRS=$work/spawnc-$n" \
-      "$generator" --no-kmsg "$base/spawnc-out")
-    theirs=$(median "quadlet-$n-$place" "$runs" "$base/quadlet-out" "QUADLET_UNIT_DIRS=$work/quadlet-$n" \
-      "$quadlet" -no-kmsg-log "$base/quadlet-out")
-    socket=$(median "socket-$n-$place" "$runs" "$base/socket-out" "SPAWNC_RECIPE_DIRS=$work/socket-$n" \
-      "$generator" --no-kmsg "$base/socket-out")
+    round=0
+    while [ "$round" -lt "$rounds" ]; do
+      measure "spawnc-$n-$place" "$runs" "$base/spawnc-out" "SPAWNC_RECIPE_DIRS=$work/spawnc-$n" \
+        "$generator" --no-kmsg "$base/spawnc-out"
+      measure "quadlet-$n-$place" "$runs" "$base/quadlet-out" "QUADLET_UNIT_DIRS=$work/quadlet-$n" \
+        "$quadlet" -no-kmsg-log "$base/quadlet-out"
+      measure "socket-$n-$place" "$runs" "$base/socket-out" "SPAWNC_RECIPE_DIRS=$work/socket-$n" \
+        "$generator" --no-kmsg "$base/socket-out"
+      round=$((round + 1))
+    done
+    ours=$(median "spawnc-$n-$place")
+    theirs=$(median "quadlet-$n-$place")
+    socket=$(median "socket-$n-$place")
     ratio=$(python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$ours" "$theirs")
     echo "| $n | $place | $ours ms | $theirs ms | $ratio× | $socket ms |"
   done
