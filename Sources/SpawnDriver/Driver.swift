@@ -101,16 +101,19 @@ public enum Driver {
     var diagnostics = checked.diagnostics
 
     let name = options.name ?? defaultName(recipeDirectory: recipeDirectory)
-    for (what, path) in [("recipe", recipeAbsolute), ("context", context), ("state directory", options.stateDirectory)]
-    where path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) || path.hasSuffix(" ")
-      || path.hasSuffix("\\")
-    {
+    // Three calls rather than a loop over an array of pairs: one generic type less for the
+    // runtime to build at the generator's start.
+    func checkPath(_ what: String, _ path: String) {
+      guard path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) || path.hasSuffix(" ") || path.hasSuffix("\\") else { return }
       diagnostics.append(
         Diagnostic(
           .unrepresentableValue, "the \(what) path contains a control character or ends in a blank or `\\`",
           at: Span.at(0),
           help: "Generated units name this path, and systemd cannot read it back; use a path without them."))
     }
+    checkPath("recipe", recipeAbsolute)
+    checkPath("context", context)
+    checkPath("state directory", options.stateDirectory)
     var ir: RecipeIR?
     if !diagnostics.hasErrors {
       let lowering = LoweringOptions(

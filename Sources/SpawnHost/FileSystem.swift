@@ -281,10 +281,10 @@ public enum FileSystem {
 
   /// The target of a symbolic link.
   public static func readLink(_ path: String) -> String? {
-    var buffer = [CChar](repeating: 0, count: 4097)
-    let count = readlink(path, &buffer, 4096)
+    var buffer = [UInt8](repeating: 0, count: 4097)
+    let count = buffer.withUnsafeMutableBytes { readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), 4096) }
     guard count >= 0 else { return nil }
-    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return String(decoding: buffer[0..<count], as: UTF8.self)
   }
 
   public static func processIdentifier() -> Int32 { getpid() }

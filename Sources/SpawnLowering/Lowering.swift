@@ -282,7 +282,7 @@ private struct LoweringState {
       for number in exposed.first...exposed.last {
         let port = Port(
           number: number, proto: exposed.proto == .udp ? .udp : .tcp,
-          activation: Port.Activation(rawValue: exposed.activation.rawValue) ?? .none)
+          activation: Self.activation(exposed.activation))
         if !ports.contains(port) { ports.append(port) }
       }
     }
@@ -300,6 +300,15 @@ private struct LoweringState {
       argv: argv, environment: environment, user: config.user?.value, workingDirectory: workingDirectory,
       stopSignal: Signal(name: signal.name, number: signal.number), volumes: volumes, ports: ports, network: network,
       description: description(labels), documentation: documentation(labels))
+  }
+
+  /// The checker's activation as the IR's (a switch: `init(rawValue:)` builds an array of names).
+  static func activation(_ activation: ExposedPort.Activation) -> Port.Activation {
+    switch activation {
+    case .none: .none
+    case .socket: .socket
+    case .proxy: .proxy
+    }
   }
 
   mutating func checkCommandLine(_ argv: [String], at span: Span) {

@@ -19,7 +19,7 @@ public struct OrderedEnvironment: Hashable, Sendable {
 
   public init() {}
 
-  public init(_ entries: [(String, String)]) {
+  public init(_ entries: [(name: String, value: String)]) {
     for (name, value) in entries { self[name] = value }
   }
 
@@ -137,7 +137,9 @@ public struct ImageConfig: Hashable, Sendable {
   public var ports: [ExposedPort] = []
   public private(set) var labels: [Spanned<Label>] = []
   private var labelPositions: [String: Int] = [:]
-  private var volumePaths: Set<String> = []
+  /// The position of each volume path in `volumes` (a dictionary of a type the checker uses
+  /// anyway, rather than a set: one generic type less to build at start-up).
+  private var volumePositions: [String: Int] = [:]
 
   public init() {}
 
@@ -153,7 +155,9 @@ public struct ImageConfig: Hashable, Sendable {
 
   /// Adds a volume unless the path is one already.
   public mutating func addVolume(_ path: Spanned<String>) {
-    if volumePaths.insert(path.value).inserted { volumes.append(path) }
+    guard volumePositions[path.value] == nil else { return }
+    volumePositions[path.value] = volumes.count
+    volumes.append(path)
   }
 }
 
@@ -253,7 +257,7 @@ public struct CheckedStage: Hashable, Sendable {
   /// in scope (ENV wins), in definition order.
   public func stepEnvironments() -> [Int: OrderedEnvironment] {
     var result: [Int: OrderedEnvironment] = [:]
-    environmentHistory.replay { version, entries in result[version] = OrderedEnvironment(entries.map { ($0.name, $0.value) }) }
+    environmentHistory.replay { version, entries in result[version] = OrderedEnvironment(entries) }
     return result
   }
 }

@@ -43,8 +43,9 @@ private struct StageState {
   var args = OrderedEnvironment()
   /// ARG names declared in this stage, valued or not.
   var declaredArgs: Set<String> = []
-  /// First span of CMD, ENTRYPOINT and STOPSIGNAL, for duplicate warnings.
-  var seen: [InstructionKind: Span] = [:]
+  /// First span of CMD, ENTRYPOINT and STOPSIGNAL, for duplicate warnings, by keyword (a
+  /// dictionary type the checker has anyway: one generic type less to build at start-up).
+  var seen: [String: Span] = [:]
   /// A CMD or ENTRYPOINT of this stage was already reported as malformed.
   var hasMalformedCommand = false
   /// The version of the environment steps see (ENV plus ARGs), nil after a change until the
@@ -150,7 +151,11 @@ private struct CheckerState {
       }
       index += 1
     }
+    fromCount = index
   }
+
+  /// How many FROM lines (so stages) the recipe has.
+  var fromCount = 0
 
   // MARK: Reporting
 
@@ -559,7 +564,8 @@ private struct CheckerState {
   mutating func finishStage() {
     guard let finished = current else { return }
     if finished.hasMalformedCommand { stagesWithMalformedCommand.insert(finished.stage.index) }
-    stageArgs[finished.stage.index] = finished.args
+    // Only a stage that a later one can start from needs its ARGs kept.
+    if finished.stage.index + 1 < fromCount { stageArgs[finished.stage.index] = finished.args }
     if let name = finished.stage.name, finishedStageNames[name] == nil { finishedStageNames[name] = finished.stage.index }
     stages.append(finished.stage)
     current = nil
@@ -664,18 +670,18 @@ private struct CheckerState {
     } else {
       current!.stage.config.entrypoint = Spanned(form, at: instruction.span)
       // An ENTRYPOINT resets a CMD inherited from the base, as in Docker.
-      if current!.seen[.cmd] == nil { current!.stage.config.cmd = nil }
+      if current!.seen[InstructionKind.cmd.rawValue] == nil { current!.stage.config.cmd = nil }
     }
   }
 
   mutating func warnDuplicate(_ instruction: Instruction, keyword: String) {
-    if let previous = current?.seen[instruction.kind] {
+    if let previous = current?.seen[instruction.kind.rawValue] {
       report(
         .duplicateInstruction, "a second `\(keyword)` in this stage; only the last one takes effect",
         at: instruction.keyword.span, help: "Remove the earlier `\(keyword)`.",
         notes: [DiagnosticNote("earlier `\(keyword)` here", at: previous)])
     }
-    current?.seen[instruction.kind] = instruction.keyword.span
+    current?.seen[instruction.kind.rawValue] = instruction.keyword.span
   }
 
   mutating func checkEnv(_ instruction: Instruction) {
@@ -686,8 +692,10 @@ private struct CheckerState {
         help: "Write `ENV NAME=value`.")
       return
     }
-    // Every pair sees the environment as it was before this instruction.
-    var assignments: [(String, String, Span)] = []
+    // Every pair sees the environment as it was before this instruction. (Names and values in
+    // the environment's own pair type, spans by name: no new generic types at start-up.)
+    var assignments: [(name: String, value: String)] = []
+    var spans: [String: Span] = [:]
     for pair in pairs {
       guard let name = expand(pair.key), let value = expand(pair.value) else { continue }
       guard Values.isValidVariableName(name) else {
@@ -696,11 +704,12 @@ private struct CheckerState {
           help: "Use letters, digits and `_`, not starting with a digit: e.g. `\(Self.suggestedVariableName(name))`.")
         continue
       }
-      assignments.append((name, value, pair.key.span.union(pair.value.span)))
+      assignments.append((name, value))
+      spans[name] = pair.key.span.union(pair.value.span)
     }
-    for (name, value, span) in assignments {
+    for (name, value) in assignments {
       current?.setEnv(name, value)
-      current?.stage.config.envSpans[name] = span
+      current?.stage.config.envSpans[name] = spans[name]
     }
     if !assignments.isEmpty { current?.stepEnvironment = nil }
   }
@@ -904,7 +913,15 @@ private struct CheckerState {
     let flags = checkFlags(instruction)
     var activation = ExposedPort.Activation.none
     if let flag = flags["activation"], let value = flag.value {
-      if let mode = ExposedPort.Activation(rawValue: value.lowercased()) {
+      // A switch: `init(rawValue:)` builds an array of the names.
+      let known: ExposedPort.Activation? =
+        switch value.lowercased() {
+        case "none": ExposedPort.Activation.none
+        case "socket": .socket
+        case "proxy": .proxy
+        default: nil
+        }
+      if let mode = known {
         activation = mode
       } else {
         var help = "Write `--activation=none`, `--activation=socket` or `--activation=proxy`."
@@ -1205,11 +1222,15 @@ private struct CheckerState {
           + "from the host. Write `EXPOSE --activation=proxy` for it too.",
         notes: [DiagnosticNote("proxy-activated port here", at: proxied.span)])
     }
-    var seen: [String: ExposedPort] = [:]
-    for port in last.config.ports {
+    // The first port of each number and protocol, by position (a dictionary type the checker
+    // has anyway: one generic type less to build at start-up).
+    var seen: [String: Int] = [:]
+    let ports = last.config.ports
+    for (position, port) in ports.enumerated() {
       for number in port.first...port.last {
         let key = "\(number)/\(port.proto.rawValue)"
-        if let previous = seen[key] {
+        if let first = seen[key] {
+          let previous = ports[first]
           let conflicting = previous.activation != port.activation
           report(
             .duplicatePort,
@@ -1222,7 +1243,7 @@ private struct CheckerState {
             severity: conflicting ? .error : .warning)
           break
         }
-        seen[key] = port
+        seen[key] = position
       }
     }
   }

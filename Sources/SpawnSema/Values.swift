@@ -267,7 +267,7 @@ public enum Values {
 
   /// BuildKit's automatic platform ARGs, for the machine spawnc runs on (images are built and
   /// run on the host that compiles them).
-  public static let platformArguments: [(String, String)] = {
+  public static let platformArguments: [(name: String, value: String)] = {
     #if arch(x86_64)
       let arch = "amd64"
       let variant = ""

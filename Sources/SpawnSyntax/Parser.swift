@@ -39,6 +39,19 @@ struct LogicalLine {
   }
 }
 
+/// The physical lines of a file as byte ranges, each including its `\n`, read off the file's
+/// index of line starts (a final line without `\n` counts; an empty file has none).
+struct PhysicalLines {
+  let starts: [Int]
+  let end: Int
+
+  var count: Int { starts.count - 1 + (starts[starts.count - 1] < end ? 1 : 0) }
+
+  subscript(index: Int) -> Range<Int> {
+    starts[index]..<(index + 1 < starts.count ? starts[index + 1] : end)
+  }
+}
+
 private struct ParserState {
   let file: SourceFile
   let bytes: [UInt8]
@@ -50,11 +63,12 @@ private struct ParserState {
   var comments: [Comment] = []
   var diagnostics = DiagnosticBag()
   /// Byte ranges of the physical lines, each including its `\n` (BuildKit's scanner keeps it).
-  var lines: [Range<Int>] = []
+  let lines: PhysicalLines
 
   init(file: SourceFile) {
     self.file = file
     self.bytes = file.bytes
+    self.lines = PhysicalLines(starts: file.lineStarts, end: file.bytes.count)
   }
 
   mutating func run() {
@@ -65,7 +79,6 @@ private struct ParserState {
       return
     }
     checkEncoding()
-    splitLines()
 
     var index = 0
     while index < lines.count {
@@ -148,15 +161,6 @@ private struct ParserState {
     }
   }
 
-  mutating func splitLines() {
-    var start = 0
-    lines.reserveCapacity(file.lineStarts.count)
-    for lineStart in file.lineStarts.dropFirst() {
-      lines.append(start..<lineStart)
-      start = lineStart
-    }
-    if start < bytes.count { lines.append(start..<bytes.count) }
-  }
 
   /// The range without trailing `\r` and `\n` bytes (BuildKit's `trimNewline`).
   func trimNewline(_ range: Range<Int>) -> Range<Int> {

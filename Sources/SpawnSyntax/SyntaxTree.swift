@@ -104,7 +104,28 @@ public enum InstructionKind: String, Sendable, CaseIterable {
   case unknown
 
   public init(keyword: String) {
-    self = InstructionKind(rawValue: keyword.lowercased()) ?? .unknown
+    // A switch rather than `init(rawValue:)`, which builds an array of every case's name.
+    switch keyword.lowercased() {
+    case "from": self = .from
+    case "run": self = .run
+    case "cmd": self = .cmd
+    case "entrypoint": self = .entrypoint
+    case "copy": self = .copy
+    case "add": self = .add
+    case "env": self = .env
+    case "arg": self = .arg
+    case "expose": self = .expose
+    case "volume": self = .volume
+    case "workdir": self = .workdir
+    case "user": self = .user
+    case "label": self = .label
+    case "stopsignal": self = .stopsignal
+    case "maintainer": self = .maintainer
+    case "onbuild": self = .onbuild
+    case "healthcheck": self = .healthcheck
+    case "shell": self = .shell
+    default: self = .unknown
+    }
   }
 }
 

@@ -265,7 +265,7 @@ func generate() -> Int32 {
   if !options.dryRun, let outputDirectory {
     let apply = Generator.runUnits(entryUnits: entryUnits)
     do throws(FileSystemError) {
-      try Generator.write(files: apply.files, links: apply.links, into: outputDirectory)
+      try Generator.write(files: apply.files, link: apply.link, into: outputDirectory)
     } catch {
       log.emit("error: \(error)", level: 3)
     }

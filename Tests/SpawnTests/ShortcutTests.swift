@@ -1,3 +1,4 @@
+import SpawnHost
 import SpawnLowering
 import Testing
 
@@ -89,5 +90,15 @@ import Testing
     #expect(plain > 1000)
     #expect(Values.port("8080") == .ok(first: 8080, last: 8080, proto: .tcp))
     #expect(Values.port("65536") == .invalidPort("65536") && Values.port("0") == .invalidPort("0"))
+  }
+
+  /// The hand-split `SPAWNC_RECIPE_DIRS` agrees with `split(separator:)`, empty parts dropped.
+  @Test func recipeDirectoriesSplitLikeSplit() {
+    for variable in ["/a", "/a:/b", "/a::/b:", ":/a", "::", ":", "rel:/x/y", "/é:/ü"] {
+      let expected = variable.split(separator: ":").map { FileSystem.absolute(String($0)) }
+      #expect(Generator.recipeDirectories(variable) == expected, "\(variable.debugDescription)")
+    }
+    #expect(Generator.recipeDirectories("") == Generator.defaultRecipeDirectories)
+    #expect(Generator.recipeDirectories(nil) == Generator.defaultRecipeDirectories)
   }
 }
