@@ -101,4 +101,14 @@ import Testing
     #expect(Generator.recipeDirectories("") == Generator.defaultRecipeDirectories)
     #expect(Generator.recipeDirectories(nil) == Generator.defaultRecipeDirectories)
   }
+
+  /// The keyword switch knows every instruction kind, in any case, and nothing else.
+  @Test func keywordsMatchTheirKinds() {
+    for kind in InstructionKind.allCases where kind != .unknown {
+      #expect(InstructionKind(keyword: kind.rawValue) == kind)
+      #expect(InstructionKind(keyword: kind.rawValue.uppercased()) == kind)
+      #expect(InstructionKind(keyword: kind.rawValue + "x") == .unknown)
+    }
+    #expect(InstructionKind(keyword: "unknown") == .unknown && InstructionKind(keyword: "") == .unknown)
+  }
 }
