@@ -276,6 +276,8 @@ private struct CheckerState {
   /// Validates flags against the grammar's tables; returns the accepted ones by name.
   mutating func checkFlags(_ instruction: Instruction) -> [String: Flag] {
     var accepted: [String: Flag] = [:]
+    // Most instructions have no flags: no tables to build.
+    if instruction.flags.isEmpty { return accepted }
     let specs = Grammar.flags(for: instruction.kind)
     let unsupported = Grammar.unsupportedFlags(for: instruction.kind)
     let keyword = instruction.kind.rawValue.uppercased()
