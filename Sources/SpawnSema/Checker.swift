@@ -102,6 +102,8 @@ private struct CheckerState {
   var stages: [CheckedStage] = []
   /// Stage names (lower-cased) of every stage, defined or not yet, to tell forward references.
   var allStageNames: [String: Int] = [:]
+  /// How many FROM lines (so stages) the recipe has; set with `allStageNames`.
+  var fromCount = 0
   /// The index of each finished stage by name (looked up at every FROM and COPY --from).
   var finishedStageNames: [String: Int] = [:]
   var current: StageState?
@@ -153,9 +155,6 @@ private struct CheckerState {
     }
     fromCount = index
   }
-
-  /// How many FROM lines (so stages) the recipe has.
-  var fromCount = 0
 
   // MARK: Reporting
 
