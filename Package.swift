@@ -95,8 +95,16 @@ let package = Package(
 
 // Start-up time (the generator runs at every boot and reload): the metadata of concrete generic
 // types comes from generated accessor functions instead of from type names demangled at run
-// time, which saves about 0.1 ms of every run (docs/generator.md, "Speed").
+// time, which saves about 0.1 ms of every run; and copies and destroys of values are emitted
+// inline rather than through type-layout value witnesses, which need the metadata of the type
+// (an `Optional` or `Array` of ours, built at run time on first use): 13% of a one-recipe run
+// (docs/generator.md, "Speed").
 for target in package.targets where target.type == .regular || target.type == .executable {
   target.swiftSettings =
-    (target.swiftSettings ?? []) + [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
+    (target.swiftSettings ?? []) + [
+      .unsafeFlags([
+        "-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors",
+        "-Xfrontend", "-disable-type-layout",
+      ])
+    ]
 }
