@@ -79,9 +79,12 @@ let package = Package(
     // The systemd generator: recipes in /etc/spawnc become units at boot and daemon-reload. No
     // argument parser and no Foundation: boot waits for it.
     .executableTarget(
-      name: "spawnc-generator", dependencies: ["SpawnDriver", "SpawnBasics", "SpawnHost", "SpawnIR", "CProcessors"]),
+      name: "spawnc-generator", dependencies: ["SpawnDriver", "SpawnBasics", "SpawnHost", "SpawnIR", "CProcessors", "CStartArguments"]),
     // Where the generator's worker threads start (GNU calls Swift's Glibc module leaves out).
     .target(name: "CProcessors"),
+    // The generator's command line, recorded at start in place of the Swift runtime's search
+    // of /proc/self/maps (a static initializer that costs 7% of a one-recipe run).
+    .target(name: "CStartArguments"),
     .testTarget(
       name: "SpawnTests",
       dependencies: [
