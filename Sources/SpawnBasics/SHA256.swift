@@ -33,6 +33,14 @@ public struct SHA256 {
     return hasher.finalizeHex()
   }
 
+  /// The digest of an array of bytes: the same, without generic code at run time (a generic call
+  /// from another module builds the array's type metadata at start-up).
+  public static func hex(_ bytes: [UInt8]) -> String {
+    var hasher = SHA256()
+    bytes.withUnsafeBytes { hasher.absorb($0) }
+    return hasher.finalizeHex()
+  }
+
   public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
     let done: Void? = bytes.withContiguousStorageIfAvailable { absorb(UnsafeRawBufferPointer($0)) }
     if done == nil {

@@ -110,7 +110,13 @@ private struct LoweringState {
   var diagnostics = DiagnosticBag()
   /// Lowered step environments by version (replayed from each stage's history), so steps that
   /// share one share its storage.
-  var environments: [Int: [KeyValue]] = [:]
+  var environments: [Int: StepEnvironment] = [:]
+
+  /// One step environment. (A struct around the array: a dictionary of arrays needs the array
+  /// type's information built at run time, a dictionary of this struct does not.)
+  struct StepEnvironment {
+    var entries: [KeyValue]
+  }
 
   mutating func checkName(_ final: CheckedStage) {
     guard !Lowering.isValidName(options.name) else { return }
@@ -163,7 +169,7 @@ private struct LoweringState {
   mutating func imagePlan(_ final: CheckedStage) -> ImagePlan {
     let stages = neededStages(final).map { stage in
       stage.environmentHistory.replay { version, entries in
-        environments[version] = entries.map { KeyValue($0.name, $0.value) }
+        environments[version] = StepEnvironment(entries: entries.map { KeyValue($0.name, $0.value) })
       }
       return ImagePlan.Stage(
         index: stage.index, name: stage.name, base: base(stage.base), description: fromDescription(stage),
@@ -224,7 +230,7 @@ private struct LoweringState {
           destinationIsDirectory: copy.destinationIsDirectory,
           owner: copy.owner.map { Copy.Owner(user: $0.user, group: $0.group) }, mode: copy.mode))
     }
-    let environment = environments[step.environmentVersion] ?? []
+    let environment = environments[step.environmentVersion]?.entries ?? []
     return Step(
       description: oneLine(step.summary), action: action, environment: environment, user: step.user,
       workdir: step.workdir)

@@ -9,16 +9,14 @@ enum JSONArray {
     /// Valid JSON, but an element is not a string (an error in BuildKit and spawnc).
     case notAllStrings(elementRange: Range<Int>)
     /// The decoded strings and the byte range of each literal, quotes included.
-    case strings([(value: String, range: Range<Int>)])
+    case strings([Element])
+  }
 
-    static func == (lhs: Outcome, rhs: Outcome) -> Bool {
-      switch (lhs, rhs) {
-      case (.notAnArray, .notAnArray), (.invalid, .invalid): true
-      case (.notAllStrings(let a), .notAllStrings(let b)): a == b
-      case (.strings(let a), .strings(let b)): a.map(\.value) == b.map(\.value) && a.map(\.range) == b.map(\.range)
-      default: false
-      }
-    }
+  /// A decoded string and the byte range of its literal. (A struct, not a tuple: its type
+  /// information is static, where a tuple's is built at run time on first use.)
+  struct Element: Equatable {
+    var value: String
+    var range: Range<Int>
   }
 
   /// Go's limit on nesting depth.
@@ -29,7 +27,7 @@ enum JSONArray {
     var reader = Reader(bytes: bytes, position: range.lowerBound, end: range.upperBound)
     guard reader.peek() == UInt8(ascii: "[") else { return .notAnArray }
     reader.position += 1
-    var strings: [(value: String, range: Range<Int>)] = []
+    var strings: [Element] = []
     var nonString: Range<Int>?
     reader.skipWhitespace()
     if reader.peek() == UInt8(ascii: "]") {
@@ -40,7 +38,7 @@ enum JSONArray {
         let start = reader.position
         if reader.peek() == UInt8(ascii: "\"") {
           guard let value = reader.readString() else { return .invalid }
-          strings.append((value, start..<reader.position))
+          strings.append(Element(value: value, range: start..<reader.position))
         } else {
           guard reader.skipValue() else { return .invalid }
           if nonString == nil { nonString = start..<reader.position }

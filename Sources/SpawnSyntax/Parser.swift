@@ -470,7 +470,7 @@ private struct ParserState {
     }
   }
 
-  func jsonWord(_ element: (value: String, range: Range<Int>), _ line: LogicalLine) -> Word {
+  func jsonWord(_ element: JSONArray.Element, _ line: LogicalLine) -> Word {
     Word(text: element.value, span: line.span(element.range), map: nil)
   }
 

@@ -14,6 +14,8 @@ import Testing
       try Data(bytes).write(to: URL(fileURLWithPath: path))
       let expected = try Harness.run(["sha256sum", path]).stdout.prefix(64)
       #expect(SHA256.hex(bytes) == String(expected), "length \(length)")
+      // The generic path (any sequence of bytes, here one without contiguous storage).
+      #expect(SHA256.hex(bytes.lazy.map { $0 }) == String(expected), "length \(length), generic")
       var pieces = SHA256()
       var index = 0
       var step = 1
