@@ -23,7 +23,8 @@ import Synchronization
 /// generators log: the journal reads it, and it works before journald runs).
 struct Log {
   var kmsg: Int32 = -1
-  let prefix = "spawnc-generator[\(getpid())]: "
+  /// Built when a message is written (most runs write none).
+  var prefix: String { "spawnc-generator[\(getpid())]: " }
 
   init(useKmsg: Bool) {
     // Never created: in a container /dev/kmsg may be missing, and a file there helps no one.
