@@ -78,15 +78,22 @@ EOF
   done
 done
 
-# measure LABEL RUNS OUT ENV=VALUE COMMAND...: RUNS timed runs of COMMAND with OUT removed before
-# each, their times appended to $work/LABEL.times (seconds, one per line).
+# measure LABEL RUNS OUT ENV=VALUE COMMAND...: RUNS timed runs of COMMAND with OUT out of the way
+# before each, their times appended to $work/LABEL.times (seconds, one per line). On tmpfs OUT is
+# removed; on disk it is renamed aside (removed at the end): this disk is ext4 mounted with
+# `discard`, and deleting thousands of files before a run set off trims that slowed the next run
+# by up to tenfold, whichever tool it was.
 measure() {
   label=$1
   runs=$2
   out=$3
   setting=$4
   shift 4
-  env "$setting" hyperfine -N --warmup 2 --runs "$runs" --prepare "sh -c 'rm -rf $out && sync'" \
+  case "$out" in
+    "$tmpfs"/*) clear="rm -rf $out" ;;
+    *) clear="if [ -e $out ]; then mv $out \$(mktemp -u $out.old.XXXXXXXX); fi" ;;
+  esac
+  env "$setting" hyperfine -N --warmup 2 --runs "$runs" --prepare "sh -c '$clear && sync'" \
     --export-json "$work/$label.json" "$*" >/dev/null 2>&1
   python3 -c 'import json, sys; print("\n".join(str(t) for t in json.load(open(sys.argv[1]))["results"][0]["times"]))' \
     "$work/$label.json" >>"$work/$label.times"
