@@ -4,9 +4,10 @@
 # same image (pinned by digest), command, environment, volume and port, written to a tmpfs (where
 # systemd's generator directories live) and to a disk directory. Each generator runs as a plain
 # process, as systemd runs it, with its search path from SPAWNC_RECIPE_DIRS / QUADLET_UNIT_DIRS;
-# hyperfine times the runs, the output directory removed and the file systems synced before each,
-# the tools taking turns (rounds of 10 runs, 5 for 1,000; 60 runs in all for one input, 40 for
-# 100, 10 for 1,000) so that machine drift reaches both alike; the table has the medians. The port
+# hyperfine times the runs, the output directory out of the way and the file systems synced before
+# each, the tools taking turns (rounds of 10 runs for one input, 5 for 100, 2 for 1,000; 60 runs in
+# all for one input, 40 for 100, 10 for 1,000) so that drift in the machine's and the disk's speed
+# reaches both alike; the table has the medians. The port
 # is published (Quadlet's PublishPort=, spawnc's EXPOSE without activation); a last column times
 # spawnc with socket activation, which writes a .socket more per input. spawnc-generator is the
 # release build linked as a static executable, as scripts/bench.sh builds spawnc, with spawnc
@@ -112,9 +113,10 @@ echo "|---|---|---|---|---|---|"
 for n in $sizes; do
   # The three commands take turns, a few runs each, so that all of them see the same drift in
   # the machine's speed; more runs where a run is short.
-  rounds=4 runs=10
-  [ "$n" -le 1 ] && rounds=6
-  [ "$n" -ge 1000 ] && rounds=2 runs=5
+  # (The disk's speed changes within seconds, so the larger sizes take shorter turns.)
+  rounds=8 runs=5
+  [ "$n" -le 1 ] && rounds=6 runs=10
+  [ "$n" -ge 1000 ] && rounds=5 runs=2
   for place in tmpfs disk; do
     if [ "$place" = tmpfs ]; then base=$tmpfs; else base=$disk; fi
     round=0
