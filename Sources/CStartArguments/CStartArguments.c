@@ -15,8 +15,6 @@ __attribute__((constructor)) static void record_start_arguments(int argc, char *
   start_argv = argv;
 }
 
-int spawnc_start_argument_count(void) { return start_argc; }
-
 /// The Swift runtime's interface (swiftcall, as the standard library calls it): the process's
 /// arguments, or those set by `_swift_stdlib_overrideUnsafeArgvArgc`.
 __attribute__((swiftcall)) char **_swift_stdlib_getUnsafeArgvArgc(int *outArgLen) {

@@ -5,11 +5,8 @@
 // reading /proc/self/maps with `sscanf` in a static initializer, about 7% of a one-recipe
 // generator run. Here glibc's initializer call (argc, argv, envp) records it instead. In a
 // dynamically linked program the runtime keeps its own (its copy is internal to the library)
-// and this one goes unused.
+// and this one goes unused. Nothing calls into this target by name: it is linked for the two
+// runtime functions it defines (CStartArguments.c), so this header declares nothing.
 #ifndef CSTARTARGUMENTS_H
 #define CSTARTARGUMENTS_H
-
-/// The argument count recorded at start (0 if the initializer did not run).
-int spawnc_start_argument_count(void);
-
 #endif
