@@ -16,6 +16,9 @@
 #
 # Stale entries only cost speed (the linker skips names it does not find): rerun after changes
 # to the generator's path. Needs root or sudo to install valgrind and gdb when missing.
+# (The order needs objects built with -function-sections, which Package.swift sets. The Swift
+# frontend keeps an existing object whose LLVM IR is unchanged, so a build directory made before
+# a code-generation-only flag changed keeps objects without it: remove it to rebuild.)
 # Usage: scripts/generator-symbol-order.sh
 set -eu
 cd "$(dirname "$0")/.."
