@@ -7,11 +7,11 @@
 # hyperfine times the runs, the output directory out of the way and the file systems synced before
 # each, the tools taking turns (rounds of 10 runs for one input, 5 for 100, 2 for 1,000; 60 runs in
 # all for one input, 40 for 100, 10 for 1,000) so that drift in the machine's and the disk's speed
-# reaches both alike; the table has the medians. The port
-# is published (Quadlet's PublishPort=, spawnc's EXPOSE without activation); a last column times
-# spawnc with socket activation, which writes a .socket more per input. spawnc-generator is the
-# release build linked as a static executable, as scripts/bench.sh builds spawnc, with spawnc
-# beside it as `spawnc install --generator` leaves them. Prints a table; asserts nothing.
+# reaches both alike; the table has the medians. The port is published (Quadlet's PublishPort=,
+# spawnc's EXPOSE without activation); a last column times spawnc with socket activation, which
+# writes a .socket more per input. spawnc-generator is the release build linked as a static
+# executable, as scripts/bench.sh builds spawnc, with spawnc beside it as `spawnc install
+# --generator` leaves them. Prints a table; asserts nothing.
 # Usage: scripts/bench-generator.sh [N...]   (default: 1 100 1000)
 set -eu
 cd "$(dirname "$0")/.."

@@ -3,7 +3,7 @@
 # --symbol-ordering-file, set in Package.swift) places the functions that a generator run
 # executes: together at the front of the code, so that a run faults in a few dense 64 KB blocks
 # of the executable instead of scattered ones (the kernel maps code 16 pages per fault; a
-# one-recipe run went from 76 code faults to 30). docs/generator.md, "Speed", has the numbers.
+# one-recipe run went from 76 code faults to 28). docs/generator.md, "Speed", has the numbers.
 #
 # The functions are those executed, counted by `valgrind --tool=callgrind`, by the static release
 # generator on one recipe and on 100 (with and without socket activation, on one thread), in
@@ -22,14 +22,7 @@
 # Usage: scripts/generator-symbol-order.sh
 set -eu
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-for tool in valgrind gdb; do
-  if ! command -v "$tool" >/dev/null; then
-    sudo=
-    if [ "$(id -u)" != 0 ]; then sudo=sudo; fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "$tool"
-  fi
-done
+scripts/setup.sh valgrind gdb
 
 swift build -c release --product spawnc-generator --scratch-path .build-static -Xswiftc -static-executable >/dev/null
 generator=.build-static/release/spawnc-generator
